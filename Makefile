@@ -1,0 +1,37 @@
+# `make test` and `make demo` bootstrap .venv from pyproject.toml on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: test demo lint typecheck imports pytest clean
+
+# Reinstall only when the dependency list changes; an editable install picks up code edits.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing complaint-desk and its dev tools into $(VENV) (about a minute on a fresh machine)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy states policies desk flows
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck imports pytest
+
+# Until the orchestration lands (issue 4), the demo replays the seed scenarios on the
+# shipped policies and prints each complaint's timeline and deadlines.
+demo: $(STAMP)
+	$(BIN)/desk walkthrough
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

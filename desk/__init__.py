@@ -1,0 +1,1 @@
+"""The application: use-cases over storage, and the `desk` command line."""

@@ -1,0 +1,252 @@
+"""The business calendar: which days are working days, and deadline arithmetic over them.
+
+Working days come from the `holidays` package for the policy's country (China: public
+holidays and the make-up workdays 调休 that turn some weekends into working days), then
+the policy's own extra holidays and workdays. Deadlines are computed from a moment
+passed in (never the clock), in the policy's time zone; pendulum stays in this module.
+
+Conventions (12345 hotline rule, DOMAIN.md): "N working days" counts from the day after
+the start and ends at close of business on the N-th working day; "N working hours"
+counts only business hours on working days; clock durations run 24x7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+import pendulum
+
+from policies.durations import Duration, Offset
+
+MAX_SCAN_DAYS = 3 * 366  # a working-day count that finds no working day in 3 years is a broken calendar
+
+
+@dataclass(frozen=True, slots=True)
+class DayKind:
+    working: bool
+    why: str  # "workday", "weekend", the holiday's name, "make-up workday (调休)", "company holiday"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A computed deadline and how it was reached, for people who ask "why this date?"."""
+
+    start: datetime
+    due: datetime
+    duration: Duration
+    counted: tuple[tuple[date, str], ...] = field(default=())  # working days that counted
+    skipped: tuple[tuple[date, str], ...] = field(default=())  # days passed over, with the reason
+
+    @property
+    def basis(self) -> str:
+        return self.duration.basis
+
+    def explain(self) -> str:
+        start = _stamp(self.start)
+        if not self.duration.working:
+            return f"{self.duration} of clock time from {start}: due {_stamp(self.due)}"
+        parts = [f"{self.duration} from {start}"]
+        if self.duration.unit == "days":
+            parts[0] += " (counting from the next day, due at close of business)"
+        special = [f"{d.isoformat()} {why}" for d, why in self.counted if why != "workday"]
+        if self.skipped:
+            parts.append("skipped " + ", ".join(f"{d.isoformat()} {why}" for d, why in self.skipped))
+        if special:
+            parts.append("counted " + ", ".join(special))
+        parts.append(f"due {_stamp(self.due)}")
+        return "; ".join(parts)
+
+
+class BusinessCalendar:
+    """Working days and business hours of one policy. Cheap to query: day kinds are cached."""
+
+    def __init__(
+        self,
+        *,
+        timezone: str = "Asia/Shanghai",
+        country: str = "CN",
+        subdivision: str | None = None,
+        opens: time = time(9, 0),
+        closes: time = time(18, 0),
+        extra_holidays: Iterable[date] = (),
+        extra_workdays: Iterable[date] = (),
+    ) -> None:
+        if not opens < closes:
+            raise ValueError(f"business hours must open before they close ({opens}-{closes})")
+        self.tz = pendulum.timezone(timezone)
+        self._zone = ZoneInfo(timezone)
+        self.timezone = timezone
+        self.opens, self.closes = opens, closes
+        self._official = holidays.country_holidays(country, subdiv=subdivision)
+        self._extra_holidays = frozenset(extra_holidays)
+        self._extra_workdays = frozenset(extra_workdays)
+        self._kinds: dict[date, DayKind] = {}
+
+    # -- days ---------------------------------------------------------------------
+    def day_kind(self, day: date) -> DayKind:
+        kind = self._kinds.get(day)
+        if kind is None:
+            kind = self._kinds[day] = self._classify(day)
+        return kind
+
+    def _classify(self, day: date) -> DayKind:
+        if day in self._extra_holidays:
+            return DayKind(False, "company holiday")
+        if day in self._extra_workdays:
+            return DayKind(True, "company workday")
+        name = self._official.get(day)  # also loads the year, which fills weekend_workdays
+        if name:
+            return DayKind(False, str(name))
+        if day.weekday() >= 5:
+            if day in self._official.weekend_workdays:
+                return DayKind(True, "make-up workday (调休)")
+            return DayKind(False, "weekend")
+        return DayKind(True, "workday")
+
+    def is_working_day(self, day: date) -> bool:
+        return self.day_kind(day).working
+
+    # -- moments ------------------------------------------------------------------
+    def local(self, moment: datetime) -> pendulum.DateTime:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"a time zone is required, got naive {moment.isoformat()}")
+        return pendulum.instance(moment).in_timezone(self.tz)
+
+    def _at(self, day: date, clock: time) -> pendulum.DateTime:
+        return pendulum.datetime(day.year, day.month, day.day, clock.hour, clock.minute, tz=self.tz)
+
+    def plain(self, moment: datetime) -> datetime:
+        """A stdlib datetime in the policy's zone: pendulum's own arithmetic stays in here."""
+        return datetime(moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+                        moment.microsecond, tzinfo=self._zone, fold=moment.fold)
+
+    def add(self, start: datetime, duration: Duration) -> Span:
+        """The deadline `duration` after `start`, with the days it counted and skipped."""
+        span = self._add(start, duration)
+        return Span(self.plain(span.start), self.plain(span.due), duration, span.counted, span.skipped)
+
+    def _add(self, start: datetime, duration: Duration) -> Span:
+        local = self.local(start)
+        if not duration.working:
+            # Days are calendar days in local time (a DST day is still a day); minutes are absolute.
+            by_days = duration.unit == "days"
+            due = local.add(days=duration.amount) if by_days else local.add(minutes=duration.minutes)
+            return Span(local, due, duration)
+        if duration.unit == "days":
+            return self._add_working_days(local, duration)
+        return self._add_working_minutes(local, duration)
+
+    def _add_working_days(self, local: pendulum.DateTime, duration: Duration) -> Span:
+        counted: list[tuple[date, str]] = []
+        skipped: list[tuple[date, str]] = []
+        day = local.date()
+        for _ in range(MAX_SCAN_DAYS):
+            day += timedelta(days=1)
+            kind = self.day_kind(day)
+            if kind.working:
+                counted.append((day, kind.why))
+                if len(counted) == duration.amount:
+                    return Span(local, self._at(day, self.closes), duration, tuple(counted), tuple(skipped))
+            else:
+                skipped.append((day, kind.why))
+        raise ValueError(f"no {duration} found within {MAX_SCAN_DAYS} days of {local.date()}: check the calendar")
+
+    def _add_working_minutes(self, local: pendulum.DateTime, duration: Duration) -> Span:
+        remaining = duration.minutes
+        counted: list[tuple[date, str]] = []
+        skipped: list[tuple[date, str]] = []
+        day, cursor = local.date(), local
+        for _ in range(MAX_SCAN_DAYS):
+            kind = self.day_kind(day)
+            if kind.working:
+                opens, closes = self._at(day, self.opens), self._at(day, self.closes)
+                begin = max(cursor, opens)
+                available = max(0, int((closes - begin).total_seconds() // 60))
+                if available > 0:
+                    counted.append((day, kind.why))
+                if remaining <= available:
+                    return Span(local, begin.add(minutes=remaining), duration, tuple(counted), tuple(skipped))
+                remaining -= available
+            else:
+                skipped.append((day, kind.why))
+            day += timedelta(days=1)
+            cursor = self._at(day, time(0, 0))
+        raise ValueError(f"no {duration} found within {MAX_SCAN_DAYS} days of {local.date()}: check the calendar")
+
+    def subtract(self, end: datetime, duration: Duration) -> datetime:
+        """The moment `duration` before `end` (working durations step back over working time)."""
+        return self.plain(self._subtract(end, duration))
+
+    def _subtract(self, end: datetime, duration: Duration) -> pendulum.DateTime:
+        local = self.local(end)
+        if not duration.working:
+            return local.subtract(days=duration.amount) if duration.unit == "days" else local.subtract(
+                minutes=duration.minutes
+            )
+        if duration.unit == "days":
+            day, found = local.date(), 0
+            for _ in range(MAX_SCAN_DAYS):
+                day -= timedelta(days=1)
+                if self.is_working_day(day):
+                    found += 1
+                    if found == duration.amount:
+                        return self._at(day, self.closes)
+            raise ValueError(f"no {duration} found before {local.date()}: check the calendar")
+        return self._back_working_minutes(local, duration.minutes)
+
+    def _back_working_minutes(self, local: pendulum.DateTime, minutes: int) -> pendulum.DateTime:
+        remaining, day, cursor = minutes, local.date(), local
+        for _ in range(MAX_SCAN_DAYS):
+            if self.is_working_day(day):
+                opens, closes = self._at(day, self.opens), self._at(day, self.closes)
+                end = min(cursor, closes)
+                available = max(0, int((end - opens).total_seconds() // 60))
+                if remaining <= available:
+                    return end.subtract(minutes=remaining)
+                remaining -= available
+            day -= timedelta(days=1)
+            cursor = self._at(day, time(23, 59))
+        raise ValueError(f"no {minutes} working minutes found before {local.date()}: check the calendar")
+
+    def working_minutes_between(self, start: datetime, end: datetime) -> int:
+        a, b = self.local(start), self.local(end)
+        total, day = 0, a.date()
+        while day <= b.date():
+            if self.is_working_day(day):
+                lo = max(a, self._at(day, self.opens))
+                hi = min(b, self._at(day, self.closes))
+                total += max(0, int((hi - lo).total_seconds() // 60))
+            day += timedelta(days=1)
+        return total
+
+    def shift(self, start: datetime, due: datetime, offset: Offset, basis: str) -> datetime:
+        """Where a ladder step falls: `offset` from the deadline `due` of a stage begun at `start`."""
+        return self.plain(self._shift(start, due, offset, basis))
+
+    def _shift(self, start: datetime, due: datetime, offset: Offset, basis: str) -> datetime:
+        due_local = self.local(due)
+        if offset.sign == 0:
+            return due_local
+        if offset.duration is not None:
+            return (
+                self.add(due_local, offset.duration).due
+                if offset.sign > 0
+                else self.subtract(due_local, offset.duration)
+            )
+        assert offset.fraction is not None
+        if basis == "working":
+            length = self.working_minutes_between(start, due_local)
+            step = Duration(max(1, round(length * offset.fraction)), "minutes", True)
+            return self.add(due_local, step).due if offset.sign > 0 else self.subtract(due_local, step)
+        seconds = (due_local - self.local(start)).total_seconds() * float(offset.fraction)
+        return due_local.add(seconds=offset.sign * round(seconds))
+
+
+def _stamp(moment: datetime) -> str:
+    """`Mon 2026-10-12 18:00 +08:00`: weekday first, because people check deadlines by weekday."""
+    offset = moment.strftime("%z")
+    return f"{moment.strftime('%a %Y-%m-%d %H:%M')} {offset[:3]}:{offset[3:]}"

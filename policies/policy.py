@@ -1,0 +1,185 @@
+"""A loaded policy and the deadlines it gives: what managers decided, applied to a moment.
+
+All functions take the moment they count from; none reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+
+from policies.calendar import BusinessCalendar, Span
+from policies.durations import Duration
+from policies.loader import load_policy_file
+from policies.money import authority_for, compensation
+from policies.schema import AuthoritySpec, PolicyFile, StageSpec, StepSpec, TypeSpec
+from states import Family, Tier
+
+SHIPPED = Path(__file__).parent
+
+
+@dataclass(frozen=True, slots=True)
+class StageDeadline:
+    stage: str
+    starts_in: str  # the state whose entry started the clock
+    met_by: tuple[str, ...]  # entering any of these meets it
+    due_at: datetime  # in the policy's time zone; storage keeps UTC
+    basis: str  # "clock" or "working"
+    rule: str  # where the duration came from: "tier urgent", "type harassment", "stage evidence"
+    explanation: str
+    on_expiry: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    stage: str
+    level: int  # 1 = first rung
+    action: str
+    notify: tuple[str, ...]
+    due_at: datetime
+    offset: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    spec: PolicyFile
+    source: str
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        cal = self.spec.calendar
+        return BusinessCalendar(
+            timezone=self.spec.timezone,
+            country=cal.country,
+            subdivision=cal.subdivision,
+            opens=cal.business_hours[0],
+            closes=cal.business_hours[1],
+            extra_holidays=cal.extra_holidays,
+            extra_workdays=cal.extra_workdays,
+        )
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def family(self) -> Family:
+        return self.spec.family
+
+    def type(self, key: str) -> TypeSpec:
+        try:
+            return self.spec.types[key]
+        except KeyError:
+            known = ", ".join(self.spec.types)
+            raise KeyError(f"unknown {self.family} complaint type '{key}' (known: {known})") from None
+
+    def tier_of(self, key: str, tier: Tier | str | None = None) -> Tier:
+        return Tier(tier) if tier is not None else self.type(key).tier
+
+    # -- deadlines ------------------------------------------------------------------
+    def duration_for(self, key: str, tier: Tier | str, stage: str) -> tuple[Duration, str] | None:
+        """Type over tier over stage default; None when this stage is not timed here."""
+        if stage in self.type(key).deadlines:
+            return self.type(key).deadlines[stage], f"type {key}"
+        tier_deadlines = self.spec.tiers.of(tier).deadlines
+        if stage in tier_deadlines:
+            return tier_deadlines[stage], f"tier {Tier(tier)}"
+        within = self.spec.stages[stage].within
+        return (within, f"stage {stage}") if within is not None else None
+
+    def deadline(self, key: str, tier: Tier | str, stage: str, started_at: datetime) -> StageDeadline | None:
+        found = self.duration_for(key, tier, stage)
+        if found is None:
+            return None
+        duration, rule = found
+        spec: StageSpec = self.spec.stages[stage]
+        span: Span = self.calendar.add(started_at, duration)
+        return StageDeadline(
+            stage=stage,
+            starts_in=spec.from_,
+            met_by=tuple(spec.until),
+            due_at=span.due,
+            basis=span.basis,
+            rule=rule,
+            explanation=f"{rule}: {span.explain()}",
+            on_expiry=spec.on_expiry,
+        )
+
+    def deadlines_from(self, state: str, key: str, tier: Tier | str, started_at: datetime) -> list[StageDeadline]:
+        """Every timed stage whose clock starts when the complaint enters `state`."""
+        found = []
+        for stage, spec in self.spec.stages.items():
+            if spec.from_ == state:
+                deadline = self.deadline(key, tier, stage, started_at)
+                if deadline is not None:
+                    found.append(deadline)
+        return sorted(found, key=lambda d: d.due_at)
+
+    def ladder_steps(self, tier: Tier | str) -> list[StepSpec]:
+        own = self.spec.tiers.of(tier).escalation
+        return own if own is not None else self.spec.escalation
+
+    def ladder(self, tier: Tier | str, deadline: StageDeadline, started_at: datetime) -> list[LadderStep]:
+        """The escalation rungs of one stage deadline. Stages that fire a trigger on expiry
+        (the evidence window) do not escalate: their expiry is a step of the lifecycle."""
+        if deadline.on_expiry is not None:
+            return []
+        return [
+            LadderStep(
+                stage=deadline.stage,
+                level=i,
+                action=step.action,
+                notify=tuple(step.notify),
+                due_at=self.calendar.shift(started_at, deadline.due_at, step.at, deadline.basis),
+                offset=str(step.at),
+            )
+            for i, step in enumerate(self.ladder_steps(tier), start=1)
+        ]
+
+    def revisit_times(self, tier: Tier | str, fed_back_at: datetime) -> list[datetime]:
+        """When each callback attempt (回访) is due: `after` the feedback, then every `retry_every`."""
+        spec = self.spec.tiers.of(tier).revisit
+        moment = self.calendar.add(fed_back_at, spec.after).due
+        times = [moment]
+        for _ in range(spec.attempts - 1):
+            moment = self.calendar.add(moment, spec.retry_every).due
+            times.append(moment)
+        return times
+
+    def revisit_attempts(self, tier: Tier | str) -> int:
+        return self.spec.tiers.of(tier).revisit.attempts
+
+    # -- windows --------------------------------------------------------------------
+    def filing_window_ends(self, key: str, reference_at: datetime) -> datetime | None:
+        """End of the window to file this type, counted from its reference event (e.g. trade success)."""
+        window = self.type(key).filing_window
+        return self.calendar.add(reference_at, window.within).due if window else None
+
+    def within_filing_window(self, key: str, reference_at: datetime, filed_at: datetime) -> bool:
+        ends = self.filing_window_ends(key, reference_at)
+        return ends is None or reference_at <= filed_at <= ends
+
+    def appeal_window_ends(self, decided_at: datetime) -> datetime | None:
+        window = self.spec.appeal_window
+        return self.calendar.add(decided_at, window).due if window else None
+
+    # -- money ----------------------------------------------------------------------
+    def compensation_for(self, key: str, amount: Decimal | int | str) -> Decimal | None:
+        formula = self.type(key).compensation
+        return compensation(formula, amount) if formula else None
+
+    def authority_for(self, amount: Decimal | int | str) -> AuthoritySpec:
+        return authority_for(self.spec.authority, amount)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Loads and validates a policy file; raises PolicyError listing every problem."""
+    return Policy(load_policy_file(path), str(path))
+
+
+def shipped_policy(family: Family | str) -> Policy:
+    """The policy shipped for a family (policies/property.yaml, policies/enterprise.yaml)."""
+    return load_policy(SHIPPED / f"{Family(family).value}.yaml")

@@ -1,0 +1,427 @@
+"""The guards a real desk needs, and the effects each trigger has on the record.
+
+Guards never mutate; effects run only after every guard held, and return the data
+the move's event carries. Nothing here reads a clock: `args.at` is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from states.complaint import Complaint
+from states.moves import Args, Guard
+from states.records import Approval, Escalation, Finding, HandOff, Resolution, RevisitAttempt
+from states.vocabulary import (
+    ApprovalStatus,
+    Channel,
+    RejectReason,
+    ResolutionKind,
+    Responsibility,
+    RevisitOutcome,
+    Tier,
+)
+
+
+def _names(enum: type[object]) -> str:
+    return ", ".join(str(v) for v in enum)  # type: ignore[attr-defined]
+
+
+def needs_text(name: str, what: str) -> Guard:
+    return Guard(f"{what} is required ('{name}')", lambda c, a: a.text(name) is not None)
+
+
+def needs_choice(name: str, enum: type[object], what: str) -> Guard:
+    return Guard(f"{what} must be one of: {_names(enum)} ('{name}')", lambda c, a: a.choice(name, enum) is not None)
+
+
+# -- classification -----------------------------------------------------------------
+CLASSIFY_GUARDS = (
+    needs_text("type", "the complaint type"),
+    needs_choice("tier", Tier, "the tier"),
+    needs_choice("responsibility", Responsibility, "the responsibility"),
+    needs_text("policy_version", "the policy version it is classified under"),
+    Guard(
+        "the policy's revisit attempts must be a positive number ('revisit_attempts')",
+        lambda c, a: (a.integer("revisit_attempts") or 0) >= 1,
+    ),
+)
+
+
+def classify(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.type, c.tier = a.text("type"), a.choice("tier", Tier)
+    c.responsibility = a.choice("responsibility", Responsibility)
+    c.policy_version = a.text("policy_version")
+    c.revisit_attempt_limit = a.integer("revisit_attempts")
+    return {
+        "type": c.type,
+        "tier": c.tier,
+        "responsibility": c.responsibility,
+        "policy_version": c.policy_version,
+    }
+
+
+RECLASSIFY_GUARDS = (
+    Guard("give a new 'type' or 'tier'", lambda c, a: a.text("type") is not None or a.has("tier")),
+    Guard(
+        f"the tier must be one of: {_names(Tier)} ('tier')",
+        lambda c, a: not a.has("tier") or a.choice("tier", Tier) is not None,
+    ),
+    needs_text("reason", "a reason for reclassifying"),
+)
+
+
+def reclassify(c: Complaint, a: Args) -> Mapping[str, object]:
+    before = {"type": c.type, "tier": c.tier}
+    c.type = a.text("type") or c.type
+    c.tier = a.choice("tier", Tier) or c.tier
+    return {"before": before, "type": c.type, "tier": c.tier, "reason": a.text("reason")}
+
+
+# -- emergency dispatch (property) --------------------------------------------------
+DISPATCH_GUARDS = (
+    needs_text("crew", "who was sent to the site"),
+    Guard("emergency dispatch is only for urgent complaints ('tier' must be urgent)",
+          lambda c, a: a.choice("tier", Tier) == Tier.URGENT),
+)
+
+
+def dispatch(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.tier = Tier.URGENT  # provisional: classification confirms or lowers it
+    c.dispatched_crew = a.text("crew")
+    return {"crew": c.dispatched_crew, "tier": c.tier}
+
+
+# -- assignment and hand-offs -------------------------------------------------------
+ASSIGN_GUARDS = (
+    needs_text("handler", "the handler (the person responsible)"),
+    needs_text("department", "the handler's department"),
+)
+
+HAND_OFF_GUARDS = (
+    needs_text("to", "a hand-off target"),
+    needs_text("reason", "why the complaint is handed off"),
+    Guard("the complaint is already with that handler", lambda c, a: a.text("to") != c.handler),
+)
+
+
+def _hand_to(c: Complaint, a: Args, to: str, department: str | None, reason: str) -> HandOff | None:
+    if to == c.handler:
+        c.department = department or c.department
+        return None
+    record = HandOff(
+        from_handler=c.handler,
+        to_handler=to,
+        to_department=department,
+        reason=reason,
+        actor=a.actor,
+        at=a.at,
+        bounce=to in c.previous_handlers,
+    )
+    c.handoffs.append(record)
+    c.handler, c.department = to, department or c.department
+    return record
+
+
+def assign(c: Complaint, a: Args) -> Mapping[str, object]:
+    handler, department = a.text("handler") or "", a.text("department")
+    record = _hand_to(c, a, handler, department, a.text("reason") or "assigned")
+    return {"handler": handler, "department": department, "bounce": bool(record and record.bounce)}
+
+
+def hand_off(c: Complaint, a: Args) -> Mapping[str, object]:
+    record = _hand_to(c, a, a.text("to") or "", a.text("department"), a.text("reason") or "")
+    assert record is not None  # the guard refused a hand-off to the current handler
+    return {
+        "from": record.from_handler,
+        "to": record.to_handler,
+        "department": record.to_department,
+        "reason": record.reason,
+        "bounce": record.bounce,
+        "first_responder": c.first_responder,  # still accountable: 首诉负责制
+    }
+
+
+# -- approvals ----------------------------------------------------------------------
+REQUEST_APPROVAL_GUARDS = (
+    needs_text("action", "the action that needs approval"),
+    needs_text("approver", "the approver"),
+    Guard("an approval must be asked of someone else", lambda c, a: a.text("approver") != a.actor),
+    Guard("the amount must be a non-negative number of yuan ('amount')",
+          lambda c, a: not a.has("amount") or a.amount("amount") is not None),
+)
+
+
+def request_approval(c: Complaint, a: Args) -> Mapping[str, object]:
+    approval = Approval(
+        id=len(c.approvals) + 1,
+        action=a.text("action") or "",
+        amount=a.amount("amount"),
+        requested_by=a.actor,
+        approver=a.text("approver") or "",
+        requested_at=a.at,
+    )
+    c.approvals.append(approval)
+    return {"approval": approval.id, "action": approval.action, "amount": approval.amount,
+            "approver": approval.approver}
+
+
+def _pending_for_actor(c: Complaint, a: Args) -> bool:
+    approval = c.approval(a.integer("approval") or 0)
+    return approval is not None and approval.status is ApprovalStatus.PENDING and approval.approver == a.actor
+
+
+DECIDE_GUARDS = (
+    Guard("'approval' must name a pending approval asked of you", _pending_for_actor),
+)
+
+
+def _decide(c: Complaint, a: Args, status: ApprovalStatus) -> Mapping[str, object]:
+    approval_id = a.integer("approval") or 0
+    index = next(i for i, x in enumerate(c.approvals) if x.id == approval_id)
+    decided = replace(c.approvals[index], status=status, decided_at=a.at, note=a.text("note"))
+    c.approvals[index] = decided
+    return {"approval": decided.id, "action": decided.action, "amount": decided.amount,
+            "approver": decided.approver, "status": str(status)}
+
+
+def approve(c: Complaint, a: Args) -> Mapping[str, object]:
+    return _decide(c, a, ApprovalStatus.GRANTED)
+
+
+def decline_approval(c: Complaint, a: Args) -> Mapping[str, object]:
+    return _decide(c, a, ApprovalStatus.DECLINED)
+
+
+# -- escalation (not a state: a boundary event on any open state) -------------------
+ESCALATE_GUARDS = (
+    needs_text("stage", "the stage that is late"),
+    needs_text("action", "the escalation action"),
+    Guard("the level must be a whole number >= 0 ('level')", lambda c, a: (a.integer("level") or 0) >= 0
+          and a.integer("level") is not None),
+)
+
+
+def escalate(c: Complaint, a: Args) -> Mapping[str, object]:
+    record = Escalation(
+        stage=a.text("stage") or "",
+        level=a.integer("level") or 0,
+        action=a.text("action") or "",
+        notify=tuple(a.items("notify")),
+        at=a.at,
+    )
+    c.escalations.append(record)
+    return {"stage": record.stage, "level": record.level, "action": record.action, "notify": list(record.notify)}
+
+
+# -- investigation ------------------------------------------------------------------
+FINDINGS_GUARDS = (needs_text("findings", "the findings (what was verified)"),)
+
+
+def record_findings(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.findings.append(Finding(round=c.round, text=a.text("findings") or "", actor=a.actor, at=a.at))
+    return {"round": c.round}
+
+
+REQUEST_EVIDENCE_GUARDS = (needs_text("respondent", "the respondent asked for evidence"),)
+
+
+def request_evidence(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.evidence_outcome = None
+    return {"respondent": a.text("respondent")}
+
+
+RECEIVE_EVIDENCE_GUARDS = (
+    Guard("list the evidence received ('items': chat records, call records, courier slips...)",
+          lambda c, a: bool(a.items("items"))),
+)
+
+
+def receive_evidence(c: Complaint, a: Args) -> Mapping[str, object]:
+    items = a.items("items")
+    c.evidence.extend(items)
+    c.evidence_outcome = "received"
+    return {"items": items}
+
+
+def evidence_deadline_passed(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.evidence_outcome = "deadline_passed"  # decide on what is there
+    return {"decide_on": list(c.evidence)}
+
+
+# -- resolution ---------------------------------------------------------------------
+def _approved_for(c: Complaint, a: Args, amount: Decimal) -> Approval | None:
+    for approval in c.approvals:
+        if (
+            approval.status is ApprovalStatus.GRANTED
+            and approval.action == "resolve"
+            and approval.amount is not None
+            and approval.amount >= amount
+            and approval.requested_at >= _round_started(c)
+        ):
+            return approval
+    return None
+
+
+def _round_started(c: Complaint) -> datetime:
+    """When the current handling round began: approvals from an earlier round do not count."""
+    starts = [e.at for e in c.events if e.name in ("Reopened", "Appealed")]
+    return starts[-1] if starts else c.received_at
+
+
+def _within_authority(c: Complaint, a: Args) -> bool:
+    amount = a.amount("compensation")
+    if amount is None or amount == 0:
+        return True
+    limit = a.amount("authority_limit")
+    return limit is not None and (amount <= limit or _approved_for(c, a, amount) is not None)
+
+
+RESOLVE_GUARDS = (
+    Guard("no resolution without findings recorded in this round (record_findings first)",
+          lambda c, a: bool(c.findings_this_round())),
+    needs_choice("resolution", ResolutionKind, "the resolution"),
+    needs_text("detail", "what was done"),
+    Guard("the compensation must be a non-negative number of yuan ('compensation')",
+          lambda c, a: not a.has("compensation") or a.amount("compensation") is not None),
+    Guard("the compensation is beyond the resolver's authority ('authority_limit'): "
+          "ask a leader to approve it (request_approval with action 'resolve')", _within_authority),
+)
+
+
+def resolve(c: Complaint, a: Args) -> Mapping[str, object]:
+    amount = a.amount("compensation")
+    limit = a.amount("authority_limit")
+    covering = _approved_for(c, a, amount) if amount and (limit is None or amount > limit) else None
+    c.resolutions.append(
+        Resolution(
+            round=c.round,
+            kind=a.choice("resolution", ResolutionKind) or "",
+            detail=a.text("detail") or "",
+            compensation=amount,
+            actor=a.actor,
+            at=a.at,
+            approval_id=covering.id if covering else None,
+        )
+    )
+    return {"resolution": c.resolutions[-1].kind, "compensation": amount,
+            "approved_by": covering.approver if covering else None}
+
+
+FEED_BACK_GUARDS = (needs_choice("channel", Channel, "how the complainant was told"),)
+
+
+def feed_back(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.feedback_channel = a.choice("channel", Channel)
+    return {"channel": c.feedback_channel}
+
+
+# -- revisit (回访), reopen, appeal, close ---------------------------------------------
+def _outcome(a: Args) -> str | None:
+    return a.choice("outcome", RevisitOutcome)
+
+
+REVISIT_REACHED = Guard(
+    f"the outcome must be one of: {_names(RevisitOutcome)} ('outcome')",
+    lambda c, a: _outcome(a) in (RevisitOutcome.SATISFIED, RevisitOutcome.UNSATISFIED),
+)
+REVISIT_UNREACHED = Guard(
+    f"the outcome must be one of: {_names(RevisitOutcome)} ('outcome')",
+    lambda c, a: _outcome(a) == RevisitOutcome.UNREACHABLE,
+)
+ATTEMPTS_LEFT = (
+    Guard("every revisit attempt the policy allows has been used: close the complaint",
+          lambda c, a: c.unreachable_attempts() < (c.revisit_attempt_limit or 1)),
+)
+
+
+def record_revisit(c: Complaint, a: Args) -> Mapping[str, object]:
+    outcome = RevisitOutcome(_outcome(a) or "")
+    c.revisits.append(
+        RevisitAttempt(round=c.round, outcome=outcome, note=a.text("note"), actor=a.actor, at=a.at)
+    )
+    return {"outcome": str(outcome), "attempt": len([r for r in c.revisits if r.round == c.round])}
+
+
+def _last_outcome(c: Complaint) -> RevisitOutcome | None:
+    last = c.last_revisit()
+    return last.outcome if last else None
+
+
+REOPEN_GUARDS = (
+    Guard("only an unsatisfied revisit reopens a complaint",
+          lambda c, a: _last_outcome(c) is RevisitOutcome.UNSATISFIED),
+)
+
+
+def _next_round(c: Complaint) -> None:
+    c.round += 1
+    c.reopen_count += 1
+
+
+def reopen(c: Complaint, a: Args) -> Mapping[str, object]:
+    _next_round(c)
+    return {"round": c.round, "reopen_count": c.reopen_count, "reason": a.text("reason")}
+
+
+APPEAL_GUARDS = (
+    needs_text("reason", "the grounds of the appeal"),
+    Guard("the appeal window's end ('window_ends', from the policy) is required",
+          lambda c, a: a.moment("window_ends") is not None),
+    Guard("the appeal window has closed",
+          lambda c, a: (end := a.moment("window_ends")) is None or a.at <= end),
+)
+
+
+def appeal(c: Complaint, a: Args) -> Mapping[str, object]:
+    _next_round(c)
+    c.appeal_count += 1
+    return {"round": c.round, "appeal_count": c.appeal_count, "reason": a.text("reason")}
+
+
+def _satisfied_or_decided(c: Complaint, a: Args) -> bool:
+    outcome = _last_outcome(c)
+    return outcome is RevisitOutcome.SATISFIED or (
+        outcome is RevisitOutcome.UNSATISFIED and a.text("final_decision") is not None
+    )
+
+
+CLOSE_AFTER_REVISIT = (
+    Guard("no close without a satisfied revisit, or a final decision ('final_decision') "
+          "when the complainant stays unsatisfied", _satisfied_or_decided),
+)
+CLOSE_UNREACHED = (
+    Guard("no close without a revisit outcome: the complainant has not been reached and "
+          "revisit attempts remain",
+          lambda c, a: c.revisit_attempt_limit is not None
+          and c.unreachable_attempts() >= c.revisit_attempt_limit),
+)
+
+
+def close(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.final_decision = a.text("final_decision")
+    last = _last_outcome(c)
+    return {"outcome": str(last) if last else None, "final_decision": c.final_decision,
+            "rounds": c.round, "bounces": c.bounces}
+
+
+# -- exits ----------------------------------------------------------------------------
+REJECT_GUARDS = (
+    needs_choice("reason", RejectReason, "the reason for rejecting"),
+    needs_text("note", "an explanation recorded for the complainant"),
+)
+
+
+def reject(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.exit_reason = f"{a.text('reason')}: {a.text('note')}"
+    return {"reason": a.text("reason"), "note": a.text("note")}
+
+
+WITHDRAW_GUARDS = (needs_text("reason", "the reason the complainant withdrew"),)
+
+
+def withdraw(c: Complaint, a: Args) -> Mapping[str, object]:
+    c.exit_reason = a.text("reason")
+    return {"reason": c.exit_reason}

@@ -1,0 +1,106 @@
+"""The business calendar around China's 2026 holidays and make-up workdays (调休)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from policies import BusinessCalendar, parse_duration
+from tests.support import at
+
+pytestmark = pytest.mark.unit
+
+CAL = BusinessCalendar(timezone="Asia/Shanghai", opens=time(9), closes=time(18))
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["2026-01-04", "2026-02-14", "2026-02-28", "2026-09-20", "2026-10-10"],
+)
+def test_make_up_weekend_days_are_working_days(day: str) -> None:
+    kind = CAL.day_kind(date.fromisoformat(day))
+    assert kind.working and "调休" in kind.why
+
+
+@pytest.mark.parametrize("day", [f"2026-10-0{d}" for d in range(1, 8)] + ["2026-02-17", "2026-01-01"])
+def test_holidays_are_not_working_days(day: str) -> None:
+    assert not CAL.is_working_day(date.fromisoformat(day))
+
+
+def test_ordinary_weekend_is_not_a_working_day() -> None:
+    assert CAL.day_kind(date(2026, 11, 21)).why == "weekend"  # a Saturday without 调休
+
+
+def test_four_working_days_from_sept_30_skip_national_day_and_count_saturday_oct_10() -> None:
+    span = CAL.add(at("2026-09-30 15:00"), parse_duration("4 working days"))
+    assert span.due == at("2026-10-12 18:00")
+    assert [d.isoformat() for d, _ in span.counted] == ["2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12"]
+    skipped = {d.isoformat() for d, _ in span.skipped}
+    assert {f"2026-10-0{d}" for d in range(1, 8)} <= skipped
+    assert "2026-10-11" in skipped  # the Sunday after the make-up Saturday
+    explanation = span.explain()
+    assert "2026-10-10 make-up workday (调休)" in explanation
+    assert "2026-10-01 National Day" in explanation
+    assert explanation.endswith("due Mon 2026-10-12 18:00 +08:00")
+
+
+def test_thirteen_working_days_cross_into_2027() -> None:
+    span = CAL.add(at("2026-12-20 10:00"), parse_duration("13 working days"))
+    # 12-21..12-31 gives 9 working days; 2027-01-01 is New Year's Day; then 01-04..01-07.
+    assert span.due == at("2027-01-07 18:00")
+    assert (date(2027, 1, 1), "New Year's Day") in span.skipped
+
+
+def test_working_hours_stop_at_closing_and_resume_on_the_next_working_day() -> None:
+    # Wednesday 17:30 before the National Day break: 30 minutes today, 90 on Thursday 10-08.
+    span = CAL.add(at("2026-09-30 17:30"), parse_duration("2 working hours"))
+    assert span.due == at("2026-10-08 10:30")
+
+
+def test_working_hours_started_on_a_holiday_begin_at_the_next_opening() -> None:
+    span = CAL.add(at("2026-10-03 11:00"), parse_duration("2 working hours"))
+    assert span.due == at("2026-10-08 11:00")
+
+
+def test_clock_durations_ignore_holidays_and_nights() -> None:
+    assert CAL.add(at("2026-10-02 23:50"), parse_duration("15 minutes")).due == at("2026-10-03 00:05")
+    assert CAL.add(at("2026-10-01 08:00"), parse_duration("24 hours")).due == at("2026-10-02 08:00")
+
+
+def test_company_holidays_and_workdays_override_the_national_calendar() -> None:
+    cal = BusinessCalendar(extra_holidays=[date(2026, 12, 31)], extra_workdays=[date(2026, 11, 21)])
+    assert not cal.is_working_day(date(2026, 12, 31))
+    assert cal.day_kind(date(2026, 11, 21)).why == "company workday"
+    # Friday 11-20 → the next working day is the company Saturday 11-21.
+    assert cal.add(at("2026-11-20 10:00"), parse_duration("1 working day")).due == at("2026-11-21 18:00")
+
+
+def test_deadlines_are_given_in_the_policy_zone_whatever_zone_the_start_has() -> None:
+    start = datetime(2026, 9, 30, 7, 0, tzinfo=ZoneInfo("UTC"))  # 15:00 in Shanghai
+    due = CAL.add(start, parse_duration("4 working days")).due
+    assert due == at("2026-10-12 18:00") and due.utcoffset() is not None
+    assert due.tzinfo == ZoneInfo("Asia/Shanghai")
+
+
+def test_naive_moments_are_refused() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        CAL.add(datetime(2026, 9, 30, 15, 0), parse_duration("1 hour"))
+
+
+def test_working_time_steps_back_for_reminders() -> None:
+    due = at("2026-10-08 10:30")
+    assert CAL.subtract(due, parse_duration("2 working hours")) == at("2026-09-30 17:30")
+    assert CAL.subtract(at("2026-10-12 18:00"), parse_duration("1 working day")) == at("2026-10-10 18:00")
+
+
+def test_working_minutes_between_counts_only_business_hours() -> None:
+    assert CAL.working_minutes_between(at("2026-09-30 15:00"), at("2026-10-08 12:00")) == 3 * 60 + 3 * 60
+
+
+def test_clock_days_keep_local_wall_time_across_a_dst_change() -> None:
+    cal = BusinessCalendar(timezone="America/New_York", country="US")
+    start = datetime(2026, 3, 7, 12, 0, tzinfo=ZoneInfo("America/New_York"))
+    due = cal.add(start, parse_duration("1 day")).due
+    assert (due.hour, due.day) == (12, 8)  # 23 hours of real time, one calendar day
