@@ -15,7 +15,7 @@ from states.errors import (
     TriggerNotAllowed,
 )
 from states.families import TERMINAL
-from states.machines import MACHINES, allowed_triggers, fire, states_of, triggers_of
+from states.machines import MACHINES, allowed_triggers, fire, reachable_from, states_of, triggers_of
 from states.records import Approval, DomainEvent, Escalation, Finding, HandOff, Resolution, RevisitAttempt
 from states.vocabulary import (
     Channel,
@@ -52,6 +52,7 @@ __all__ = [
     "TriggerNotAllowed",
     "allowed_triggers",
     "fire",
+    "reachable_from",
     "receive",
     "states_of",
     "to_mermaid",

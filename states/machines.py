@@ -97,6 +97,19 @@ def allowed_triggers(family: Family | str, state: str) -> list[str]:
     return list(seen)
 
 
+def reachable_from(family: Family | str, state: str) -> set[str]:
+    """Every state a complaint in `state` can still get to (itself included)."""
+    moves = FAMILY_MOVES[Family(family)]
+    seen, todo = {state}, [state]
+    while todo:
+        here = todo.pop()
+        for move in moves:
+            if here in move.sources and move.dest is not None and move.dest not in seen:
+                seen.add(move.dest)
+                todo.append(move.dest)
+    return seen
+
+
 def triggers_of(family: Family | str) -> list[str]:
     return list(dict.fromkeys(m.trigger for m in FAMILY_MOVES[Family(family)]))
 
