@@ -178,7 +178,8 @@ def test_unsatisfied_revisit_reopens_then_closes(property_policy: Policy) -> Non
                 received_at=at("2026-11-23 08:30"), channel="counter")
     _classify(property_policy, c, "agent-li", at("2026-11-23 08:40"), "cleaning_late")
     fire(c, "assign", actor="agent-li", at=at("2026-11-23 09:00"), handler="clean-zhang", department="environment")
-    fire(c, "record_findings", actor="clean-zhang", at=at("2026-11-23 11:00"), findings="stairwell 3 not swept for a week")
+    fire(c, "record_findings", actor="clean-zhang", at=at("2026-11-23 11:00"),
+         findings="stairwell 3 not swept for a week")
     fire(c, "resolve", actor="clean-zhang", at=at("2026-11-24 10:00"), resolution="repair", detail="stairwell swept")
     fire(c, "feed_back", actor="agent-li", at=at("2026-11-24 15:00"), channel="sms")
     fire(c, "record_revisit", actor="agent-li", at=at("2026-11-25 10:00"), outcome="unsatisfied",
