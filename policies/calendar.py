@@ -54,7 +54,7 @@ class Span:
             parts[0] += " (counting from the next day, due at close of business)"
         special = [f"{d.isoformat()} {why}" for d, why in self.counted if why != "workday"]
         if self.skipped:
-            parts.append("skipped " + ", ".join(f"{d.isoformat()} {why}" for d, why in self.skipped))
+            parts.append("skipped " + ", ".join(_runs(self.skipped)))
         if special:
             parts.append("counted " + ", ".join(special))
         parts.append(f"due {_stamp(self.due)}")
@@ -244,6 +244,23 @@ class BusinessCalendar:
             return self.add(due_local, step).due if offset.sign > 0 else self.subtract(due_local, step)
         seconds = (due_local - self.local(start)).total_seconds() * float(offset.fraction)
         return due_local.add(seconds=offset.sign * round(seconds))
+
+
+def _runs(days: tuple[tuple[date, str], ...]) -> list[str]:
+    """Consecutive days as one range: `2026-10-01..10-07 (National Day, weekend, Day off ...)`."""
+    runs: list[list[tuple[date, str]]] = []
+    for day, why in days:
+        if runs and runs[-1][-1][0] + timedelta(days=1) == day:
+            runs[-1].append((day, why))
+        else:
+            runs.append([(day, why)])
+    text = []
+    for run in runs:
+        first, last = run[0][0], run[-1][0]
+        reasons = ", ".join(dict.fromkeys(why for _, why in run))
+        span = first.isoformat() if first == last else f"{first.isoformat()}..{last.strftime('%m-%d')}"
+        text.append(f"{span} ({reasons})")
+    return text
 
 
 def _stamp(moment: datetime) -> str:

@@ -42,7 +42,7 @@ def test_four_working_days_from_sept_30_skip_national_day_and_count_saturday_oct
     assert "2026-10-11" in skipped  # the Sunday after the make-up Saturday
     explanation = span.explain()
     assert "2026-10-10 make-up workday (调休)" in explanation
-    assert "2026-10-01 National Day" in explanation
+    assert "skipped 2026-10-01..10-07 (National Day, weekend, National Day (observed)" in explanation
     assert explanation.endswith("due Mon 2026-10-12 18:00 +08:00")
 
 

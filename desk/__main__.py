@@ -1,0 +1,5 @@
+"""`python -m desk` runs the same CLI as the `desk` script."""
+
+from desk.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Command groups of the `desk` CLI, one module each."""

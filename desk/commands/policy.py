@@ -1,0 +1,135 @@
+"""`desk policy ...`: check, explain and export the schema of manager-edited policy files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from desk.commands.output import fail
+from policies import Policy, PolicyError, json_schema, load_policy, shipped_policy
+from policies.policy import SHIPPED
+from states import Family, Tier
+
+app = typer.Typer(no_args_is_help=True, help="Check, explain and export policy files.")
+console = Console()
+
+
+@app.command("check")
+def check(
+    files: Annotated[list[Path] | None, typer.Argument(help="policy files (default: the shipped ones)")] = None,
+) -> None:
+    """Validate policy files; every problem is listed with file:line and key."""
+    paths = files or sorted(p for p in SHIPPED.glob("*.yaml"))
+    failed = 0
+    for path in paths:
+        try:
+            policy = load_policy(path)
+        except PolicyError as error:
+            failed += 1
+            for problem in error.problems:
+                console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+        else:
+            console.print(
+                f"[green]✓[/] {path}: {policy.family} policy {policy.version}, "
+                f"{len(policy.spec.types)} types, {len(policy.spec.stages)} stages",
+                highlight=False,
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+) -> None:
+    """Print the JSON Schema of policy files (for editors' YAML support)."""
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def _policy_for(type_key: str, family: str | None, policy_file: Path | None) -> Policy:
+    if policy_file is not None:
+        return load_policy(policy_file)
+    families = [Family(family)] if family else list(Family)
+    matches = [p for p in (shipped_policy(f) for f in families) if type_key in p.spec.types]
+    if not matches:
+        known = sorted({t for f in families for t in shipped_policy(f).spec.types})
+        fail(f"--type: unknown complaint type '{type_key}' (known: {', '.join(known)})")
+    if len(matches) > 1:
+        fail(f"--type: '{type_key}' exists in several families; add --family property|enterprise")
+    return matches[0]
+
+
+def _moment(text: str, policy: Policy) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--received-at: '{text}' is not an ISO 8601 time such as 2026-09-30T15:00+08:00")
+    if moment.tzinfo is None:  # a wall-clock time is read in the policy's own zone
+        moment = moment.replace(tzinfo=ZoneInfo(policy.spec.timezone))
+    return moment
+
+
+@app.command("explain")
+def explain(
+    type_key: Annotated[str, typer.Option("--type", help="complaint type, e.g. harassment")],
+    received_at: Annotated[str, typer.Option("--received-at", help="ISO 8601; without an offset: policy time")],
+    family: Annotated[str | None, typer.Option(help="property or enterprise (when a type is in both)")] = None,
+    tier: Annotated[str | None, typer.Option(help="override the type's default tier")] = None,
+    policy_file: Annotated[Path | None, typer.Option("--policy", help="a policy file instead of the shipped one")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Every stage's deadline for a complaint received at that moment, and why."""
+    if family is not None and family not in {f.value for f in Family}:
+        fail(f"--family: '{family}' is not a family (property, enterprise)")
+    if tier is not None and tier not in {t.value for t in Tier}:
+        fail(f"--tier: '{tier}' is not a tier (urgent, important, general)")
+    policy = _policy_for(type_key, family, policy_file)
+    if type_key not in policy.spec.types:
+        fail(f"--type: '{type_key}' is not a type in {policy.source}")
+    moment = _moment(received_at, policy)
+    chosen = policy.tier_of(type_key, tier)
+    deadlines = policy.deadlines_from("received", type_key, chosen, moment)
+    result: dict[str, Any] = {
+        "type": type_key,
+        "family": str(policy.family),
+        "tier": str(chosen),
+        "policy_version": policy.version,
+        "received_at": moment.isoformat(),
+        "stages": [
+            {
+                "stage": d.stage,
+                "due_at": d.due_at.isoformat(),
+                "basis": d.basis,
+                "explanation": d.explanation,
+                "escalations": [
+                    {"level": s.level, "action": s.action, "at": s.due_at.isoformat(), "notify": list(s.notify)}
+                    for s in policy.ladder(chosen, d, moment)
+                ],
+            }
+            for d in deadlines
+        ],
+    }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    name = policy.type(type_key).name
+    table = Table(title=f"{name.zh} {name.en} · {chosen} · {policy.family} policy {policy.version}")
+    table.add_column("stage")
+    table.add_column("due")
+    table.add_column("basis")
+    table.add_column("why")
+    for d in deadlines:
+        table.add_row(d.stage, d.due_at.strftime("%a %Y-%m-%d %H:%M"), d.basis, d.explanation)
+    console.print(table)
