@@ -14,8 +14,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from policies.checks import KeyPath, check
 from policies.schema import PolicyFile
+from states import Family
+
+KeyPath = tuple[str | int, ...]
 
 MAX_POLICY_BYTES = 1_000_000  # a policy is a page or two; a megabyte is a mistake or an attack
 
@@ -65,16 +67,26 @@ def parse_policy(text: str, source: str = "<policy>") -> PolicyFile:
         message = f"a policy file must be a mapping of keys, this is {kind}"
         raise PolicyError([*problems, PolicyProblem(source, 1, "", message)])
     try:
-        policy = PolicyFile.model_validate(data)
+        policy = PolicyFile.model_validate(data, context=_context(data))
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            key = tuple(error["loc"])
+            key = tuple(part for part in error["loc"] if part != "[key]")
+            key += tuple((error.get("ctx") or {}).get("path", ()))
             problems.append(PolicyProblem(source, _line_of(lines, key), _dotted(key), _message(error)))
         raise PolicyError(problems) from None
-    problems += [PolicyProblem(source, _line_of(lines, key), _dotted(key), msg) for key, msg in check(policy)]
     if problems:
         raise PolicyError(problems)
     return policy
+
+
+def _context(data: dict[Any, Any]) -> dict[str, object]:
+    """What name checks compare against, read from the raw file so one pass finds everything."""
+    family = data.get("family")
+    stages = data.get("stages")
+    return {
+        "family": Family(family) if family in {f.value for f in Family} else None,
+        "stages": [str(s) for s in stages] if isinstance(stages, dict) else None,
+    }
 
 
 def _read_yaml(text: str, source: str) -> tuple[dict[KeyPath, int], list[tuple[KeyPath, int, str]], Any]:

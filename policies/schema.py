@@ -1,8 +1,9 @@
-"""The schema of a policy file: what managers may write, checked field by field.
+"""The schema of a policy file: what managers may write, checked in one pass.
 
-Structural rules live here (types, units, required keys, no unknown keys); rules that
-relate one part of the file to another, or to the family's state machine, live in
-`checks.py`. Both report every problem at once with its key path (loader.py adds lines).
+Besides shapes and units, names are checked against the family's state machine (states,
+triggers) and against the file's own stages. Those checks read the validation context
+that the loader builds from the raw file (`family`, `stages`), so that every problem of
+a file, of either kind, is reported at once with its key path (loader.py adds lines).
 """
 
 from __future__ import annotations
@@ -15,19 +16,53 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from policies.durations import DURATION_HELP, OFFSET_HELP, Duration, Offset, parse_duration, parse_offset
-from states import Family, Tier
+from policies.ladders import authority_problem, ladder_problem
+from states import Family, Tier, allowed_triggers, states_of, triggers_of
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+POLICY_ACTIONS = ("reapply_policy",)  # things a role may do that are not lifecycle triggers
+
+
+def _family(info: ValidationInfo) -> Family | None:
+    family = (info.context or {}).get("family")
+    return family if isinstance(family, Family) else None
+
+
+def _state(value: str, info: ValidationInfo) -> str:
+    family = _family(info)
+    if family is not None and value not in states_of(family):
+        raise ValueError(f"'{value}' is not a state of {family} complaints ({', '.join(states_of(family))})")
+    return value
+
+
+def _permitted_action(value: str, info: ValidationInfo) -> str:
+    family = _family(info)
+    if family is not None and value not in triggers_of(family) and value not in POLICY_ACTIONS:
+        known = ", ".join([*triggers_of(family), *POLICY_ACTIONS])
+        raise ValueError(f"'{value}' is not a trigger of {family} complaints nor a policy action ({known})")
+    return value
+
+
+def _stage(value: str, info: ValidationInfo) -> str:
+    stages = (info.context or {}).get("stages")
+    if stages is not None and value not in stages:
+        raise ValueError(f"unknown stage '{value}' (stages: {', '.join(stages)})")
+    return value
 
 
 def _listify(value: object) -> object:
@@ -97,6 +132,9 @@ Zone = Annotated[str, PlainValidator(_zone), WithJsonSchema({"type": "string", "
 Version = Annotated[str, PlainValidator(_version), WithJsonSchema({"type": "string", "examples": ["2026.11-1"]})]
 Name = Annotated[str, Field(pattern=IDENTIFIER, description="lower_snake_case identifier")]
 Names = Annotated[list[Name], BeforeValidator(_listify), Field(min_length=1)]
+StateName = Annotated[Name, AfterValidator(_state)]
+StageName = Annotated[Name, AfterValidator(_stage)]
+ActionName = Annotated[Name, AfterValidator(_permitted_action)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
@@ -121,12 +159,23 @@ class StageSpec(Spec):
     """A deadline's meaning: the clock starts when the complaint enters `from`, the stage is
     met when it enters any `until` state (or leaves the lifecycle: rejected, withdrawn)."""
 
-    from_: Name = Field(alias="from")
-    until: Names
+    from_: StateName = Field(alias="from")
+    until: Annotated[list[StateName], BeforeValidator(_listify), Field(min_length=1)]
     within: DurationText | None = Field(
         None, description="the deadline for every tier unless a tier or type says otherwise"
     )
     on_expiry: Name | None = Field(None, description="a trigger fired when the deadline passes, instead of escalating")
+
+    @model_validator(mode="after")
+    def _expiry_fires_where_the_stage_starts(self, info: ValidationInfo) -> StageSpec:
+        family = _family(info)
+        if family is not None and self.on_expiry is not None and self.from_ in states_of(family):
+            allowed = allowed_triggers(family, self.from_)
+            if self.on_expiry not in allowed:
+                raise ValueError(
+                    f"on_expiry '{self.on_expiry}' cannot be fired from '{self.from_}' (allowed: {', '.join(allowed)})"
+                )
+        return self
 
 
 class StepSpec(Spec):
@@ -143,10 +192,25 @@ class RevisitSpec(Spec):
     retry_every: DurationText
 
 
+def located(problem: tuple[tuple[int | str, ...], str]) -> PydanticCustomError:
+    """An error deeper than the field that found it: the loader appends `path` to the field's key."""
+    path, message = problem
+    return PydanticCustomError("policy_rule", "{message}", {"message": message, "path": path})
+
+
+def _climbing(steps: list[StepSpec] | None) -> list[StepSpec] | None:
+    problem = ladder_problem([s.at for s in steps or []])
+    if problem:
+        raise located(problem)
+    return steps
+
+
 class TierSpec(Spec):
-    deadlines: dict[Name, DurationText] = Field(min_length=1)
+    deadlines: dict[StageName, DurationText] = Field(min_length=1)
     revisit: RevisitSpec
     escalation: list[StepSpec] | None = Field(None, description="this tier's own ladder; the policy's otherwise")
+
+    _ladder = field_validator("escalation")(_climbing)
 
 
 class TierTable(Spec):
@@ -182,7 +246,7 @@ class TypeSpec(Spec):
     name: Bilingual
     tier: Tier
     route_to: Name
-    deadlines: dict[Name, DurationText] = Field(default_factory=dict)
+    deadlines: dict[StageName, DurationText] = Field(default_factory=dict)
     filing_window: FilingWindowSpec | None = None
     compensation: CompensationSpec | None = None
     penalty_points: dict[Name, Annotated[int, Field(ge=0, le=48)]] = Field(default_factory=dict)
@@ -204,9 +268,27 @@ class PolicyFile(Spec):
     escalation: list[StepSpec] = Field(min_length=1)
     revisit: RevisitPolicySpec = Field(default_factory=RevisitPolicySpec)
     authority: list[AuthoritySpec] = Field(min_length=1)
-    permissions: dict[Name, Names] = Field(default_factory=dict)
+    permissions: dict[ActionName, Names] = Field(default_factory=dict)
     appeal_window: DurationText | None = None
     types: dict[Name, TypeSpec] = Field(min_length=1)
+
+    _ladder = field_validator("escalation")(_climbing)
+
+    @field_validator("authority")
+    @classmethod
+    def _authority_rises(cls, ladder: list[AuthoritySpec]) -> list[AuthoritySpec]:
+        problem = authority_problem([(a.up_to, a.above) for a in ladder])
+        if problem:
+            raise located(problem)
+        return ladder
+
+    @field_validator("appeal_window")
+    @classmethod
+    def _family_has_appeals(cls, window: Duration | None, info: ValidationInfo) -> Duration | None:
+        family = _family(info)
+        if window is not None and family is not None and "appeal" not in triggers_of(family):
+            raise ValueError(f"{family} complaints have no appeal (申诉) in their lifecycle")
+        return window
 
 
 def json_schema() -> dict[str, Any]:

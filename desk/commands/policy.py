@@ -87,7 +87,9 @@ def explain(
     received_at: Annotated[str, typer.Option("--received-at", help="ISO 8601; without an offset: policy time")],
     family: Annotated[str | None, typer.Option(help="property or enterprise (when a type is in both)")] = None,
     tier: Annotated[str | None, typer.Option(help="override the type's default tier")] = None,
-    policy_file: Annotated[Path | None, typer.Option("--policy", help="a policy file instead of the shipped one")] = None,
+    policy_file: Annotated[
+        Path | None, typer.Option("--policy", help="a policy file instead of the shipped one")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Every stage's deadline for a complaint received at that moment, and why."""

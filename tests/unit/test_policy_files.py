@@ -58,11 +58,14 @@ def test_all_problems_are_reported_at_once_with_file_line_and_key(tmp_path: Path
     text = text.replace("dispatch: 15 minutes", "dispatch: 15 minuts", 1)
     text = text.replace("attempts: 3                  # our choice", "attempts: many", 1)
     text = text.replace("timezone: Asia/Shanghai", "timezone: Asia/Shanghia", 1)
+    text = text.replace("until: investigated}", "until: inspected}", 1)
     path = _write(tmp_path, text, "property.yaml")
     with pytest.raises(PolicyError) as error:
         load_policy(path)
     rendered = [str(p) for p in error.value.problems]
-    assert len(rendered) == 3, rendered
+    assert len(rendered) == 4, rendered
+    assert any(r.startswith(f"{path}:{_line_of('property', 'until: investigated}')}: stages.investigate.until[0]: "
+                            "'inspected' is not a state of property complaints") for r in rendered)
     assert any(
         r.startswith(f"{path}:{_line_of('property', 'dispatch: 15 minutes')}: tiers.urgent.deadlines.dispatch: ")
         and "unknown unit 'minuts'" in r for r in rendered
@@ -70,7 +73,7 @@ def test_all_problems_are_reported_at_once_with_file_line_and_key(tmp_path: Path
     assert any(f"{path}:{_line_of('property', 'timezone:')}: timezone: unknown time zone 'Asia/Shanghia'" in r
                for r in rendered)
     assert any("tiers.urgent.revisit.attempts" in r and "valid integer" in r for r in rendered)
-    assert str(error.value).startswith(f"3 problems in {path}:")
+    assert str(error.value).startswith(f"4 problems in {path}:")
 
 
 def test_a_missing_key_points_at_its_parent(tmp_path: Path) -> None:
