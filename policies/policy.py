@@ -80,17 +80,19 @@ class Policy:
         return Tier(tier) if tier is not None else self.type(key).tier
 
     # -- deadlines ------------------------------------------------------------------
-    def duration_for(self, key: str, tier: Tier | str, stage: str) -> tuple[Duration, str] | None:
-        """Type over tier over stage default; None when this stage is not timed here."""
-        if stage in self.type(key).deadlines:
+    def duration_for(self, key: str | None, tier: Tier | str | None, stage: str) -> tuple[Duration, str] | None:
+        """Type over tier over the stage's own `within`; None when this stage is not timed here.
+        Before classification (no type or tier yet) only a stage's own `within` applies."""
+        if key is not None and stage in self.type(key).deadlines:
             return self.type(key).deadlines[stage], f"type {key}"
-        tier_deadlines = self.spec.tiers.of(tier).deadlines
-        if stage in tier_deadlines:
-            return tier_deadlines[stage], f"tier {Tier(tier)}"
+        if tier is not None and stage in self.spec.tiers.of(tier).deadlines:
+            return self.spec.tiers.of(tier).deadlines[stage], f"tier {Tier(tier)}"
         within = self.spec.stages[stage].within
         return (within, f"stage {stage}") if within is not None else None
 
-    def deadline(self, key: str, tier: Tier | str, stage: str, started_at: datetime) -> StageDeadline | None:
+    def deadline(
+        self, key: str | None, tier: Tier | str | None, stage: str, started_at: datetime
+    ) -> StageDeadline | None:
         found = self.duration_for(key, tier, stage)
         if found is None:
             return None
@@ -108,7 +110,9 @@ class Policy:
             on_expiry=spec.on_expiry,
         )
 
-    def deadlines_from(self, state: str, key: str, tier: Tier | str, started_at: datetime) -> list[StageDeadline]:
+    def deadlines_from(
+        self, state: str, key: str | None, tier: Tier | str | None, started_at: datetime
+    ) -> list[StageDeadline]:
         """Every timed stage whose clock starts when the complaint enters `state`."""
         found = []
         for stage, spec in self.spec.stages.items():
@@ -118,11 +122,11 @@ class Policy:
                     found.append(deadline)
         return sorted(found, key=lambda d: d.due_at)
 
-    def ladder_steps(self, tier: Tier | str) -> list[StepSpec]:
-        own = self.spec.tiers.of(tier).escalation
+    def ladder_steps(self, tier: Tier | str | None) -> list[StepSpec]:
+        own = self.spec.tiers.of(tier).escalation if tier is not None else None
         return own if own is not None else self.spec.escalation
 
-    def ladder(self, tier: Tier | str, deadline: StageDeadline, started_at: datetime) -> list[LadderStep]:
+    def ladder(self, tier: Tier | str | None, deadline: StageDeadline, started_at: datetime) -> list[LadderStep]:
         """The escalation rungs of one stage deadline. Stages that fire a trigger on expiry
         (the evidence window) do not escalate: their expiry is a step of the lifecycle."""
         if deadline.on_expiry is not None:

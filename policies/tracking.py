@@ -6,8 +6,8 @@ met or missed, and tells storage which timer rows to write or clear after a tran
 Rules:
 - a stage's clock starts when the complaint enters its `from` state; it is met when the
   complaint enters one of its `until` states, or ends (closed, rejected, withdrawn);
-- stages whose clock started before classification (e.g. from receipt) are timed once the
-  type and tier are known, from the moment they really started;
+- before classification only stages with their own `within` are timed (e.g. triage); the
+  others that started then are timed once type and tier are known, from their real start;
 - a reopen or an appeal starts a new round: the stages counted from receipt that are still
   ahead on the re-handling path (investigate, resolve, ...) run again from that moment.
 """
@@ -50,52 +50,71 @@ class StageStatus:
         return None
 
 
-def stage_report(policy: Policy, complaint: Complaint) -> list[StageStatus]:
-    """Every stage deadline of every round, in the order they started."""
-    report: list[StageStatus] = []
-    entered: list[tuple[str, datetime]] = []  # (state, when), in order
-    type_key: str | None = None
-    tier: str | None = None
-    round_no = 1
+class _Replay:
+    def __init__(self, policy: Policy, complaint: Complaint) -> None:
+        self.policy, self.complaint = policy, complaint
+        self.report: list[StageStatus] = []
+        self.entered: list[tuple[str, datetime]] = []  # (state, when), in order
+        self.type_key: str | None = None
+        self.tier: str | None = None
+        self.round = 1
 
-    def start(stage: str, started_at: datetime) -> None:
-        assert type_key is not None and tier is not None
-        deadline = policy.deadline(type_key, tier, stage, started_at)
+    def start(self, stage: str, started_at: datetime) -> None:
+        deadline = self.policy.deadline(self.type_key, self.tier, stage, started_at)
         if deadline is None:
             return
-        status = StageStatus(round_no, started_at, deadline)
-        met = [when for state, when in entered if when >= started_at and _meets(deadline, state)]
-        if met:
-            status.met_at = met[0]
-        report.append(status)
+        status = StageStatus(self.round, started_at, deadline)
+        met = [when for state, when in self.entered if when >= started_at and _meets(deadline, state)]
+        status.met_at = met[0] if met else None
+        self.report.append(status)
 
-    for event in complaint.events:
-        moved = event.source != event.dest
-        if moved:
-            entered.append((event.dest, event.at))
-            for status in report:
-                if status.met_at is None and _meets(status.deadline, event.dest):
-                    status.met_at = event.at
-        if event.trigger in ("classify", "reclassify"):
-            first_time = type_key is None
-            type_key = str(event.data.get("type") or type_key)
-            tier = str(event.data.get("tier") or tier)
-            if first_time:
-                for stage, spec in policy.spec.stages.items():
-                    started = [when for state, when in entered[:-1] if state == spec.from_]
-                    if started:
-                        start(stage, started[0])
-        elif event.name in NEW_ROUND and type_key is not None:
-            round_no += 1
-            ahead = reachable_from(complaint.family, event.dest)
-            for stage, spec in policy.spec.stages.items():
-                if spec.from_ == "received" and ahead & set(spec.until):
-                    start(stage, event.at)
-        if moved and type_key is not None:
-            for stage, spec in policy.spec.stages.items():
-                if spec.from_ == event.dest:
-                    start(stage, event.at)
-    return report
+    def started(self, stage: str, *, still_open: bool = False) -> bool:
+        """Whether this round already has a deadline for `stage` (optionally: one not yet met)."""
+        return any(
+            s.stage == stage and s.round == self.round and not (still_open and s.met_at is not None)
+            for s in self.report
+        )
+
+    def classified(self, data: dict[str, object]) -> None:
+        first_time = self.type_key is None
+        self.type_key = str(data.get("type") or self.type_key)
+        self.tier = str(data.get("tier") or self.tier)
+        if not first_time:
+            return
+        for stage, spec in self.policy.spec.stages.items():
+            began = [when for state, when in self.entered[:-1] if state == spec.from_]
+            if began and not self.started(stage):
+                self.start(stage, began[0])
+
+    def new_round(self, dest: str, when: datetime) -> None:
+        self.round += 1
+        ahead = reachable_from(self.complaint.family, dest)
+        for stage, spec in self.policy.spec.stages.items():
+            if spec.from_ == "received" and ahead & set(spec.until):
+                self.start(stage, when)
+
+    def run(self) -> list[StageStatus]:
+        for event in self.complaint.events:
+            moved = event.source != event.dest
+            if moved:
+                self.entered.append((event.dest, event.at))
+                for status in self.report:
+                    if status.met_at is None and _meets(status.deadline, event.dest):
+                        status.met_at = event.at
+            if event.trigger in ("classify", "reclassify"):
+                self.classified(dict(event.data))
+            elif event.name in NEW_ROUND and self.type_key is not None:
+                self.new_round(event.dest, event.at)
+            if moved:
+                for stage, spec in self.policy.spec.stages.items():
+                    if spec.from_ == event.dest and not self.started(stage, still_open=True):
+                        self.start(stage, event.at)
+        return self.report
+
+
+def stage_report(policy: Policy, complaint: Complaint) -> list[StageStatus]:
+    """Every stage deadline of every round, in the order they started."""
+    return _Replay(policy, complaint).run()
 
 
 def _meets(deadline: StageDeadline, state: str) -> bool:

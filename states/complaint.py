@@ -61,6 +61,7 @@ class Complaint:
         self.handler: str = first_responder
         self.department: str | None = None
         self.round = 1  # handling round; a reopen or an appeal starts the next one
+        self.round_started_at = received_at
         self.reopen_count = 0
         self.appeal_count = 0
         self.dispatched_crew: str | None = None

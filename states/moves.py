@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from states.complaint import Complaint
 
@@ -39,11 +40,10 @@ class Args:
             return value.strip()
         return None
 
-    def choice(self, name: str, allowed: type[object]) -> str | None:
+    def choice(self, name: str, allowed: type[StrEnum]) -> str | None:
         """A string argument that is one of an enum's values; None otherwise."""
         value = self.text(name)
-        values = {str(v) for v in allowed}  # type: ignore[attr-defined]
-        return value if value in values else None
+        return value if value in {v.value for v in allowed} else None
 
     def amount(self, name: str) -> Decimal | None:
         """A non-negative money amount (yuan); None when missing or not a number."""

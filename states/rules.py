@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from states.complaint import Complaint
 from states.moves import Args, Guard
@@ -17,6 +17,7 @@ from states.records import Approval, Escalation, Finding, HandOff, Resolution, R
 from states.vocabulary import (
     ApprovalStatus,
     Channel,
+    Family,
     RejectReason,
     ResolutionKind,
     Responsibility,
@@ -25,19 +26,30 @@ from states.vocabulary import (
 )
 
 
-def _names(enum: type[object]) -> str:
-    return ", ".join(str(v) for v in enum)  # type: ignore[attr-defined]
+def _names(enum: type[StrEnum]) -> str:
+    return ", ".join(v.value for v in enum)
 
 
 def needs_text(name: str, what: str) -> Guard:
     return Guard(f"{what} is required ('{name}')", lambda c, a: a.text(name) is not None)
 
 
-def needs_choice(name: str, enum: type[object], what: str) -> Guard:
+def needs_choice(name: str, enum: type[StrEnum], what: str) -> Guard:
     return Guard(f"{what} must be one of: {_names(enum)} ('{name}')", lambda c, a: a.choice(name, enum) is not None)
 
 
 # -- classification -----------------------------------------------------------------
+def _dispatched_if_urgent(c: Complaint, a: Args) -> bool:
+    """Property emergencies get staff on site before anything else (seed 001: 立即采取应急措施)."""
+    urgent = a.choice("tier", Tier) == Tier.URGENT
+    return not (urgent and c.family == Family.PROPERTY and c.dispatched_crew is None)
+
+
+URGENT_DISPATCHED_FIRST = Guard(
+    "an urgent property complaint gets emergency dispatch first ('dispatch' with the crew sent)",
+    _dispatched_if_urgent,
+)
+
 CLASSIFY_GUARDS = (
     needs_text("type", "the complaint type"),
     needs_choice("tier", Tier, "the tier"),
@@ -47,6 +59,7 @@ CLASSIFY_GUARDS = (
         "the policy's revisit attempts must be a positive number ('revisit_attempts')",
         lambda c, a: (a.integer("revisit_attempts") or 0) >= 1,
     ),
+    URGENT_DISPATCHED_FIRST,
 )
 
 
@@ -259,16 +272,10 @@ def _approved_for(c: Complaint, a: Args, amount: Decimal) -> Approval | None:
             and approval.action == "resolve"
             and approval.amount is not None
             and approval.amount >= amount
-            and approval.requested_at >= _round_started(c)
+            and approval.requested_at >= c.round_started_at  # an earlier round's approval does not count
         ):
             return approval
     return None
-
-
-def _round_started(c: Complaint) -> datetime:
-    """When the current handling round began: approvals from an earlier round do not count."""
-    starts = [e.at for e in c.events if e.name in ("Reopened", "Appealed")]
-    return starts[-1] if starts else c.received_at
 
 
 def _within_authority(c: Complaint, a: Args) -> bool:
@@ -356,13 +363,14 @@ REOPEN_GUARDS = (
 )
 
 
-def _next_round(c: Complaint) -> None:
+def _next_round(c: Complaint, a: Args) -> None:
     c.round += 1
     c.reopen_count += 1
+    c.round_started_at = a.at
 
 
 def reopen(c: Complaint, a: Args) -> Mapping[str, object]:
-    _next_round(c)
+    _next_round(c, a)
     return {"round": c.round, "reopen_count": c.reopen_count, "reason": a.text("reason")}
 
 
@@ -376,7 +384,7 @@ APPEAL_GUARDS = (
 
 
 def appeal(c: Complaint, a: Args) -> Mapping[str, object]:
-    _next_round(c)
+    _next_round(c, a)
     c.appeal_count += 1
     return {"round": c.round, "appeal_count": c.appeal_count, "reason": a.text("reason")}
 

@@ -238,3 +238,15 @@ def test_an_appeal_after_the_window_is_refused() -> None:
     fire(c, "appeal", actor="li-agent", at=decided + timedelta(days=3), reason="unfair",
          window_ends=decided + timedelta(days=15))
     assert c.status == "assigned" and c.appeal_count == 1 and c.round == 2
+
+
+def test_an_urgent_property_complaint_is_dispatched_before_it_is_classified() -> None:
+    c = receive(number="TS-2026-000004", family="property", first_responder="li-agent", received_at=T0,
+                channel="phone")
+    with pytest.raises(GuardRefused, match="gets emergency dispatch first"):
+        fire(c, "classify", actor="li-agent", at=T0, type="burst_pipe", tier="urgent", responsibility="own",
+             policy_version="2026.11-1", revisit_attempts=3)
+    fire(c, "dispatch", actor="li-agent", at=T0, tier="urgent", crew="plumber on duty")
+    fire(c, "classify", actor="li-agent", at=T0, type="burst_pipe", tier="urgent", responsibility="own",
+         policy_version="2026.11-1", revisit_attempts=3)
+    assert c.status == "classified"

@@ -23,10 +23,20 @@ def _classified(policy: Policy, type_key: str = "service_attitude") -> Complaint
     return c
 
 
-def test_nothing_is_timed_before_the_type_and_tier_are_known(property_policy: Policy) -> None:
+def test_before_classification_only_triage_runs(property_policy: Policy) -> None:
     c = receive(number="TS-2026-000201", family="property", first_responder="li-agent",
                 received_at=at("2026-11-23 09:00"), channel="phone")
-    assert stage_report(property_policy, c) == []
+    (triage,) = stage_report(property_policy, c)
+    assert (triage.stage, triage.due_at, triage.met_at) == ("triage", at("2026-11-23 09:30"), None)
+    assert triage.overdue_at(at("2026-11-23 10:00")) == timedelta(minutes=30)  # nobody looked: escalate
+
+
+def test_classification_meets_triage_and_times_the_rest_from_receipt(property_policy: Policy) -> None:
+    c = _classified(property_policy)  # received 09:00, classified 09:30
+    report = {s.stage: s for s in stage_report(property_policy, c)}
+    assert [s.stage for s in stage_report(property_policy, c)].count("triage") == 1
+    assert report["triage"].met_at == at("2026-11-23 09:30") and report["triage"].met_in_time
+    assert report["acknowledge"].started_at == at("2026-11-23 09:00")
 
 
 def test_a_stage_left_open_past_its_deadline_is_overdue(property_policy: Policy) -> None:
@@ -65,3 +75,16 @@ def test_stages_that_start_later_are_timed_from_their_own_start(property_policy:
     feed_back = next(s for s in stage_report(property_policy, c) if s.stage == "feed_back")
     assert feed_back.started_at == at("2026-11-27 17:00")
     assert feed_back.due_at == at("2026-11-30 18:00")  # 1 working day after a Friday
+
+
+def test_a_second_evidence_request_opens_a_second_window(enterprise_policy: Policy) -> None:
+    c = _classified(enterprise_policy, "harassment")
+    fire(c, "assign", actor="li-agent", at=at("2026-11-23 10:00"), handler="pr-sun", department="platform_rules")
+    fire(c, "request_evidence", actor="pr-sun", at=at("2026-11-23 11:00"), respondent="shop 7702")
+    fire(c, "receive_evidence", actor="pr-sun", at=at("2026-11-24 11:00"), items=["chat screenshots"])
+    fire(c, "request_evidence", actor="pr-sun", at=at("2026-11-24 12:00"), respondent="shop 7702")
+    windows = [s for s in stage_report(enterprise_policy, c) if s.stage == "evidence"]
+    assert [(w.due_at, w.met_at) for w in windows] == [
+        (at("2026-11-26 11:00"), at("2026-11-24 11:00")),
+        (at("2026-11-27 12:00"), None),
+    ]
