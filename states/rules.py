@@ -102,7 +102,7 @@ DISPATCH_GUARDS = (
 
 
 def dispatch(c: Complaint, a: Args) -> Mapping[str, object]:
-    c.tier = Tier.URGENT  # provisional: classification confirms or lowers it
+    c.tier = Tier.URGENT.value  # provisional: classification confirms or lowers it
     c.dispatched_crew = a.text("crew")
     return {"crew": c.dispatched_crew, "tier": c.tier}
 
