@@ -1,49 +1,41 @@
-"""Reading policy files: every problem at once, each with its file, line and key path.
+"""Reading manager-edited YAML files: every problem at once, each with its file, line and key path.
 
 YAML is composed first to learn the line of every key (and to catch duplicate keys,
-which plain YAML loading silently overwrites), then validated by the schema, then by
-the cross-checks. A manager sees `policies/property.yaml:41: tiers.urgent.deadlines.resolve: ...`.
+which plain YAML loading silently overwrites), then validated by a pydantic model in one
+pass. A manager sees `policies/property.yaml:41: tiers.urgent.deadlines.resolve: ...`.
+Policy files and the organisation directory (org.py) are read the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from policies.problems import PolicyError, PolicyProblem
 from policies.schema import PolicyFile
 from states import Family
 
 KeyPath = tuple[str | int, ...]
+Model = TypeVar("Model", bound=BaseModel)
+Context = Callable[[dict[Any, Any]], dict[str, object]]
 
 MAX_POLICY_BYTES = 1_000_000  # a policy is a page or two; a megabyte is a mistake or an attack
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyProblem:
-    file: str
-    line: int | None
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
-
-
-class PolicyError(Exception):
-    """A policy file that cannot be used; `problems` lists every one found."""
-
-    def __init__(self, problems: list[PolicyProblem]) -> None:
-        self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"{count} in {problems[0].file}:\n" + "\n".join(f"  {p}" for p in problems))
-
-
 def load_policy_file(path: str | Path) -> PolicyFile:
+    return load_yaml_model(path, PolicyFile, _context)
+
+
+def parse_policy(text: str, source: str = "<policy>") -> PolicyFile:
+    return parse_yaml_model(text, source, PolicyFile, _context)
+
+
+def load_yaml_model(path: str | Path, model: type[Model], context: Context) -> Model:
+    """Reads and validates one file; raises PolicyError with every problem found."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -56,18 +48,18 @@ def load_policy_file(path: str | Path) -> PolicyFile:
         raise _single(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except IsADirectoryError:
         raise _single(path, None, "is a directory, not a policy file") from None
-    return parse_policy(text, str(path))
+    return parse_yaml_model(text, str(path), model, context)
 
 
-def parse_policy(text: str, source: str = "<policy>") -> PolicyFile:
+def parse_yaml_model(text: str, source: str, model: type[Model], context: Context) -> Model:
     lines, duplicates, data = _read_yaml(text, source)
     problems = [PolicyProblem(source, line, _dotted(key), message) for key, line, message in duplicates]
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
-        message = f"a policy file must be a mapping of keys, this is {kind}"
+        message = f"the file must be a mapping of keys, this is {kind}"
         raise PolicyError([*problems, PolicyProblem(source, 1, "", message)])
     try:
-        policy = PolicyFile.model_validate(data, context=_context(data))
+        parsed = model.model_validate(data, context=context(data))
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             key = tuple(part for part in error["loc"] if part != "[key]")
@@ -76,7 +68,7 @@ def parse_policy(text: str, source: str = "<policy>") -> PolicyFile:
         raise PolicyError(problems) from None
     if problems:
         raise PolicyError(problems)
-    return policy
+    return parsed
 
 
 def _context(data: dict[Any, Any]) -> dict[str, object]:

@@ -28,10 +28,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from policies.durations import DURATION_HELP, OFFSET_HELP, Duration, Offset, parse_duration, parse_offset
 from policies.ladders import authority_problem, ladder_problem
+from policies.problems import located
 from states import Family, Tier, allowed_triggers, states_of, triggers_of
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
@@ -190,12 +190,6 @@ class RevisitSpec(Spec):
     after: DurationText = Field(description="when the first callback is due, counted from the feedback")
     attempts: int = Field(ge=1, le=10)
     retry_every: DurationText
-
-
-def located(problem: tuple[tuple[int | str, ...], str]) -> PydanticCustomError:
-    """An error deeper than the field that found it: the loader appends `path` to the field's key."""
-    path, message = problem
-    return PydanticCustomError("policy_rule", "{message}", {"message": message, "path": path})
 
 
 def _climbing(steps: list[StepSpec] | None) -> list[StepSpec] | None:

@@ -1,0 +1,77 @@
+"""Who is who: roles resolved to people for one complaint, and what a person may do."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from desk.errors import NotPermitted
+from policies import Policy, limit_of
+from policies.org import OrgFile
+from states import Complaint
+
+SYSTEM = "desk"  # the actor of timer-driven moves: escalations, evidence windows
+
+
+class Directory:
+    def __init__(self, org: OrgFile) -> None:
+        self.org = org
+
+    def require(self, person: str) -> None:
+        if person == SYSTEM:
+            raise NotPermitted(f"'{SYSTEM}' is the desk itself: act as a person (--as ID or DESK_USER)")
+        found = self.org.people.get(person)
+        if found is None or not found.active:
+            raise NotPermitted(f"unknown person '{person}': not in the organisation directory (policies/org.yaml)")
+
+    def head_of(self, department: str | None) -> str | None:
+        spec = self.org.departments.get(department or "")
+        return spec.head if spec else None
+
+    def roles_of(self, person: str, complaint: Complaint | None = None) -> set[str]:
+        """A person's roles, plus what they are to this complaint (first responder, handler, head)."""
+        spec = self.org.people.get(person)
+        roles = set(spec.roles) if spec else set()
+        if complaint is not None:
+            if person == complaint.first_responder:
+                roles.add("first_responder")
+            if person == complaint.handler:
+                roles.add("handler")
+            if person == self.head_of(complaint.department):
+                roles.add("department_head")
+        return roles
+
+    def people_for(self, roles: list[str] | tuple[str, ...], complaint: Complaint) -> list[str]:
+        """The people behind notify roles, in order, each once. Duty managers: those on duty."""
+        people: list[str] = []
+        for role in roles:
+            if role == "first_responder":
+                found = [complaint.first_responder]
+            elif role == "handler":
+                found = [complaint.handler]
+            elif role == "department_head":
+                head = self.head_of(complaint.department)
+                found = [head] if head else self.org.people_with("department_head")[:1]
+            else:
+                found = self.org.people_with(role)
+                on_duty = [p for p in found if p in self.org.on_duty]
+                found = on_duty or found
+            people.extend(p for p in found if p not in people)
+        return people
+
+    def check(self, policy: Policy, complaint: Complaint, action: str, person: str) -> None:
+        """Refuses, naming the rule, when the policy's permissions leave this person out."""
+        self.require(person)
+        allowed = policy.spec.permissions.get(action)
+        if allowed is None:
+            return  # the policy sets no rule: anyone in the directory may
+        roles = self.roles_of(person, complaint)
+        if not roles & set(allowed):
+            raise NotPermitted(
+                f"{person} may not {action} {complaint.number}: the {policy.family} policy {policy.version} "
+                f"(permissions.{action}) allows {', '.join(allowed)}; {person} is {', '.join(sorted(roles)) or 'none'}"
+            )
+
+    def authority_limit(self, policy: Policy, person: str) -> Decimal:
+        """The largest amount this person may decide alone under the policy's authority ladder."""
+        limits = [limit_of(policy.spec.authority, role) for role in self.roles_of(person)]
+        return max(limits, default=Decimal(0))

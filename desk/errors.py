@@ -1,0 +1,23 @@
+"""Errors the desk reports to people: one clear sentence each, never a traceback."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """Base of every refusal of the application layer."""
+
+
+class NotFound(DeskError):
+    pass
+
+
+class ConcurrentUpdate(DeskError):
+    """Someone else saved the same complaint in between: nothing of ours was written."""
+
+
+class NotPermitted(DeskError):
+    """The actor is unknown, or the policy does not let their role do this."""
+
+
+class BadInput(DeskError):
+    """A value from a person or a file is unusable; the message names the field or row."""

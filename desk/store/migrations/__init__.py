@@ -1,0 +1,1 @@
+"""Alembic migrations of the desk database (`desk db upgrade`)."""

@@ -1,0 +1,101 @@
+"""Deadlines as rows: which timers a complaint should have now, and firing the due ones.
+
+After every transition the complaint's stored timers are reconciled with what its policy
+and history call for (policies.tracking): missing rows are written, rows of stages that
+were met are finished, in the same transaction as the transition. A sweep fires due rows
+in batches, each exactly once (a conditional update in the transaction that records it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from desk.directory import SYSTEM, Directory
+from desk.store.repository import Loaded
+from desk.store.uow import UnitOfWork
+from policies import Policy
+from policies.tracking import stage_report
+from states import Complaint, fire
+
+Key = tuple[str, str, int, int]  # kind, stage, level, round
+
+
+def wanted(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
+    """Every timer the complaint should have pending now."""
+    rows: dict[Key, dict[str, Any]] = {}
+    for status in stage_report(policy, c):
+        if status.met_at is not None:
+            continue
+        d = status.deadline
+        met_by = list(d.met_by)
+        if d.on_expiry:
+            rows[("evidence_deadline", d.stage, 0, status.round)] = {
+                "due_at": d.due_at, "met_by": met_by, "detail": {"on_expiry": d.on_expiry}}
+            continue
+        rows[("stage_deadline", d.stage, 0, status.round)] = {
+            "due_at": d.due_at, "met_by": met_by, "detail": {"basis": d.basis}}
+        for step in policy.ladder(c.tier, d, status.started_at):
+            rows[("escalation", d.stage, step.level, status.round)] = {
+                "due_at": step.due_at, "met_by": met_by,
+                "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
+    if c.status == "fed_back" and c.tier is not None:
+        fed_back = next(e.at for e in reversed(c.events) if e.name == "FedBack")
+        for attempt, due in enumerate(policy.revisit_times(c.tier, fed_back), start=1):
+            if attempt > c.unreachable_attempts():
+                rows[("revisit", "revisit", attempt, c.round)] = {
+                    "due_at": due, "met_by": ["revisited"],
+                    "detail": {"by": policy.spec.revisit.by, "attempt": attempt}}
+    return rows
+
+
+def reconcile(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> None:
+    """Writes the timers the complaint now needs and finishes those it no longer does."""
+    stored = {(t.kind, t.stage, t.level, t.round): t for t in uow.timers.of(loaded.id)}
+    want = wanted(policy, loaded.complaint)
+    uow.timers.add(
+        {"complaint_id": loaded.id, "kind": k[0], "stage": k[1], "level": k[2], "round": k[3], **row}
+        for k, row in want.items() if k not in stored
+    )
+    uow.timers.finish((t.id for k, t in stored.items() if t.done_at is None and k not in want), now)
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One timer fired by a sweep: what operations see (complaint numbers, never people's data)."""
+
+    number: str
+    family: str
+    tier: str | None
+    type: str | None
+    kind: str
+    stage: str
+    level: int
+    action: str
+    notified: tuple[str, ...]
+    due_at: datetime
+    late_by: timedelta
+
+
+def fire_timer(loaded: Loaded, timer: Any, directory: Directory, now: datetime) -> Fired:
+    """Applies one due timer to its complaint (in memory; the caller saves and commits)."""
+    c = loaded.complaint
+    detail = timer.detail or {}
+    action: str = timer.kind
+    notified: tuple[str, ...] = ()
+    if timer.kind == "escalation":
+        action = detail["action"]
+        notified = tuple(directory.people_for(detail.get("notify", []), c))
+        fire(c, "escalate", actor=SYSTEM, at=now, stage=timer.stage, level=timer.level, action=action,
+             notify=list(notified))
+    elif timer.kind == "evidence_deadline":
+        action = detail["on_expiry"]
+        fire(c, action, actor=SYSTEM, at=now)
+    elif timer.kind == "stage_deadline":
+        action = "breached"  # the ladder's level at the deadline carries the notice
+    elif timer.kind == "revisit":
+        action = "callback_due"
+        notified = tuple(directory.people_for([detail.get("by", "first_responder")], c))
+    return Fired(c.number, c.family.value, c.tier, c.type, timer.kind, timer.stage, timer.level, action,
+                 notified, timer.due_at, now - timer.due_at)

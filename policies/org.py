@@ -1,0 +1,75 @@
+"""The organisation directory: departments, people, their roles, who leads and who is on duty.
+
+Managers edit `policies/org.yaml`; it is validated like a policy (every problem at once,
+with its line) and synced into the database. Escalations and approvals resolve roles
+such as `department_head` or `duty_manager` to people through it. Staff names only:
+complainants are never listed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+
+from policies.loader import load_yaml_model
+from policies.schema import Name, Spec, Version
+
+PERSON_ID = r"^[a-z][a-z0-9_.-]*$"
+RELATIONS = ("first_responder", "handler", "department_head")  # roles that depend on the complaint
+SHIPPED_ORG = Path(__file__).parent / "org.yaml"
+
+
+def _listify(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+def _known(kind: str) -> AfterValidator:
+    def check(value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get(kind)
+        if known is not None and value not in known:
+            raise ValueError(f"'{value}' is not one of the {kind} in this file")
+        return value
+
+    return AfterValidator(check)
+
+
+PersonId = Annotated[str, Field(pattern=PERSON_ID, description="a login-like id: li-na, wu.qiang")]
+PersonRef = Annotated[PersonId, _known("people")]
+DepartmentRef = Annotated[Name, _known("departments")]
+
+
+class DepartmentSpec(Spec):
+    name: str = Field(min_length=1)
+    head: PersonRef | None = None
+
+
+class PersonSpec(Spec):
+    name: str = Field(min_length=1)
+    department: DepartmentRef | None = None
+    roles: Annotated[list[Name], BeforeValidator(_listify), Field(min_length=1)]
+    active: bool = True
+
+
+class OrgFile(Spec):
+    version: Version
+    departments: dict[Name, DepartmentSpec] = Field(min_length=1)
+    people: dict[PersonId, PersonSpec] = Field(min_length=1)
+    on_duty: Annotated[list[PersonRef], BeforeValidator(_listify)] = Field(default_factory=list)
+
+    def people_with(self, role: str) -> list[str]:
+        return [pid for pid, p in self.people.items() if role in p.roles and p.active]
+
+
+def _context(data: dict[Any, Any]) -> dict[str, object]:
+    people, departments = data.get("people"), data.get("departments")
+    return {
+        "people": [str(p) for p in people] if isinstance(people, dict) else None,
+        "departments": [str(d) for d in departments] if isinstance(departments, dict) else None,
+    }
+
+
+def load_org(path: str | Path = SHIPPED_ORG) -> OrgFile:
+    """Loads and validates the directory; raises PolicyError listing every problem."""
+    return load_yaml_model(path, OrgFile, _context)
