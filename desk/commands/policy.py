@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from desk.commands.output import fail
 from policies import Policy, PolicyError, json_schema, load_policy, shipped_policy
+from policies.org import load_org
 from policies.policy import SHIPPED
 from states import Family, Tier
 
@@ -30,19 +32,32 @@ def check(
     failed = 0
     for path in paths:
         try:
-            policy = load_policy(path)
+            summary = _summary(path)
         except PolicyError as error:
             failed += 1
             for problem in error.problems:
                 console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
         else:
-            console.print(
-                f"[green]✓[/] {path}: {policy.family} policy {policy.version}, "
-                f"{len(policy.spec.types)} types, {len(policy.spec.stages)} stages",
-                highlight=False,
-            )
+            console.print(f"[green]✓[/] {path}: {summary}", highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _summary(path: Path) -> str:
+    """Validates a policy file or the organisation directory (a file with a top-level `people:`)."""
+    if _is_directory_file(path):
+        org = load_org(path)
+        return f"organisation directory {org.version}, {len(org.people)} people, {len(org.departments)} departments"
+    policy = load_policy(path)
+    return (f"{policy.family} policy {policy.version}, {len(policy.spec.types)} types, "
+            f"{len(policy.spec.stages)} stages")
+
+
+def _is_directory_file(path: Path) -> bool:
+    try:
+        return re.search(r"^people:", path.read_text(encoding="utf-8"), re.MULTILINE) is not None
+    except (OSError, UnicodeDecodeError):
+        return False  # the policy loader reports unreadable files properly
 
 
 @app.command("schema")

@@ -34,6 +34,7 @@ def test_policy_check_passes_the_shipped_policies() -> None:
     result = desk("policy", "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "property policy 2026.11-1" in result.stdout and "enterprise policy 2026.11-1" in result.stdout
+    assert "org.yaml: organisation directory 2026.11-1" in result.stdout
 
 
 def test_policy_check_lists_every_problem_with_file_and_line(tmp_path: Path) -> None:
