@@ -36,7 +36,7 @@ class Directory:
                 roles.add("first_responder")
             if person == complaint.handler:
                 roles.add("handler")
-            if person == self.head_of(complaint.department):
+            if person == self.head_of(self._department(complaint)):
                 roles.add("department_head")
         return roles
 
@@ -49,14 +49,21 @@ class Directory:
             elif role == "handler":
                 found = [complaint.handler]
             elif role == "department_head":
-                head = self.head_of(complaint.department)
-                found = [head] if head else self.org.people_with("department_head")[:1]
+                head = self.head_of(self._department(complaint))
+                found = [head] if head else []
             else:
                 found = self.org.people_with(role)
                 on_duty = [p for p in found if p in self.org.on_duty]
                 found = on_duty or found
             people.extend(p for p in found if p not in people)
         return people
+
+    def _department(self, complaint: Complaint) -> str | None:
+        """The complaint's department, or before assignment the handler's own (their leader hears)."""
+        if complaint.department:
+            return complaint.department
+        handler = self.org.people.get(complaint.handler)
+        return handler.department if handler else None
 
     def check(self, policy: Policy, complaint: Complaint, action: str, person: str) -> None:
         """Refuses, naming the rule, when the policy's permissions leave this person out."""

@@ -50,14 +50,16 @@ def wanted(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
     return rows
 
 
+def timer_rows(complaint_id: int, want: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"complaint_id": complaint_id, "kind": k[0], "stage": k[1], "level": k[2], "round": k[3], **row}
+            for k, row in want.items()]
+
+
 def reconcile(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> None:
     """Writes the timers the complaint now needs and finishes those it no longer does."""
     stored = {(t.kind, t.stage, t.level, t.round): t for t in uow.timers.of(loaded.id)}
     want = wanted(policy, loaded.complaint)
-    uow.timers.add(
-        {"complaint_id": loaded.id, "kind": k[0], "stage": k[1], "level": k[2], "round": k[3], **row}
-        for k, row in want.items() if k not in stored
-    )
+    uow.timers.add(timer_rows(loaded.id, {k: row for k, row in want.items() if k not in stored}))
     uow.timers.finish((t.id for k, t in stored.items() if t.done_at is None and k not in want), now)
 
 

@@ -37,7 +37,7 @@ def limit_of(ladder: list[AuthoritySpec], role: str) -> Decimal:
     """The largest amount a role may decide alone (0 when the role is not on the ladder)."""
     best = Decimal(0)
     for step in ladder:
-        if step.role == role and step.with_ is None:
+        if role in step.role and step.with_ is None:
             if step.above is not None:
                 return Decimal("Infinity")
             if step.up_to is not None:

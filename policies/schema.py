@@ -220,7 +220,7 @@ class TierTable(Spec):
 class AuthoritySpec(Spec):
     up_to: Money | None = None
     above: Money | None = None
-    role: Name
+    role: Names = Field(description="the role, or roles, that decide amounts on this rung")
     with_: Name | None = Field(None, alias="with", description="a second role that decides together (会同)")
 
 

@@ -12,11 +12,16 @@ from states import Approval, Complaint, DomainEvent, Escalation, Finding, HandOf
 from states.vocabulary import ApprovalStatus, RevisitOutcome
 
 # Attributes of states.Complaint kept in the `record` JSON column (the rest are columns).
+# Events, hand-offs and approvals are also appended to their own tables (the queryable log);
+# the copy here lets a complaint load in one read.
 RECORD_LISTS: dict[str, type] = {
     "findings": Finding,
     "resolutions": Resolution,
     "revisits": RevisitAttempt,
     "escalations": Escalation,
+    "events": DomainEvent,
+    "handoffs": HandOff,
+    "approvals": Approval,
 }
 RECORD_SCALARS = (
     "responsibility", "revisit_attempt_limit", "appeal_count", "dispatched_crew", "evidence",
@@ -59,19 +64,18 @@ def _revive(kind: type, data: dict[str, Any]) -> Any:
             value = Decimal(value)
         elif f.name == "outcome":
             value = RevisitOutcome(str(value))
+        elif f.name == "status" and kind is Approval:
+            value = ApprovalStatus(str(value))
+        elif f.name == "data":
+            value = value or {}
         elif f.name == "notify":
             value = tuple(value or ())
         values[f.name] = value
     return kind(**values)
 
 
-def restore(
-    row: dict[str, Any],
-    events: list[dict[str, Any]],
-    handoffs: list[dict[str, Any]],
-    approvals: list[dict[str, Any]],
-) -> Complaint:
-    """Rebuilds the aggregate from its row, events, hand-offs and approvals."""
+def restore(row: dict[str, Any]) -> Complaint:
+    """Rebuilds the aggregate from its row (columns + record)."""
     c = Complaint(
         number=row["number"], family=row["family"], first_responder=row["first_responder"],
         received_at=row["received_at"], channel=row["channel"], status=row["status"],
@@ -87,13 +91,4 @@ def restore(
             setattr(c, name, value)
     for name, kind in RECORD_LISTS.items():
         setattr(c, name, [_revive(kind, item) for item in record.get(name, [])])
-    c.events = [DomainEvent(name=e["name"], trigger=e["trigger"], source=e["source"], dest=e["dest"],
-                            actor=e["actor"], at=e["at"], data=e["data"] or {}) for e in events]
-    c.handoffs = [HandOff(**{f.name: h[f.name] for f in fields(HandOff)}) for h in handoffs]
-    c.approvals = [
-        Approval(id=a["approval_no"], action=a["action"], amount=a["amount"], requested_by=a["requested_by"],
-                 approver=a["approver"], requested_at=a["requested_at"], status=ApprovalStatus(a["status"]),
-                 decided_at=a["decided_at"], note=a["note"])
-        for a in approvals
-    ]
     return c

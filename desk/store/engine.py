@@ -8,10 +8,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from desk.config import normalise_url
+
 __all__ = ["Engine", "make_engine"]
 
 
 def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite(url, parsed.database)

@@ -1,0 +1,147 @@
+"""What a new complaint must carry, checked before anything is written.
+
+One row from the CLI's flags or from an import file (JSON list or CSV with a header):
+family, channel, optional idempotency key and received_at, and the complainant's details.
+Every problem of every row is reported, with its row number and field, in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from desk.errors import BadInput
+from states import Family
+
+INTAKE_CHANNELS = ("phone", "counter", "app", "web", "email")  # DOMAIN.md: who uses the system
+COMPLAINANT_FIELDS = ("name", "phone", "email", "address", "description", "request")
+ROW_FIELDS = ("family", "channel", "key", "received_at", *COMPLAINANT_FIELDS)
+LIMITS = {"name": 200, "phone": 40, "email": 200, "address": 500, "description": 10_000, "request": 5_000,
+          "key": 128}
+
+
+@dataclass(frozen=True)
+class Intake:
+    family: str
+    channel: str
+    key: str | None
+    received_at: datetime
+    complainant: dict[str, Any]
+
+    @classmethod
+    def check(cls, *, family: str, complainant: dict[str, Any], channel: str, key: str | None,
+              received_at: datetime, now: datetime) -> Intake:
+        row = {"family": family, "channel": channel, "key": key, "received_at": received_at, **complainant}
+        problems: list[str] = []
+        intake = _intake(row, now, problems)
+        if intake is None:
+            raise BadInput("; ".join(problems))
+        return intake
+
+
+def read_rows(path: Path, now: datetime) -> list[Intake]:
+    """Reads and checks an import file; raises BadInput listing every bad row (nothing is filed)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    raw = _parse(path, text)
+    problems: list[str] = []
+    rows: list[Intake] = []
+    seen_keys: dict[str, int] = {}
+    for number, row in raw:
+        row_problems: list[str] = []
+        intake = _intake(row, now, row_problems) if isinstance(row, dict) else None
+        if not isinstance(row, dict):
+            row_problems.append("a row must be an object of fields")
+        elif intake is not None and intake.key is not None:
+            if intake.key in seen_keys:
+                row_problems.append(f"key: '{intake.key}' repeats row {seen_keys[intake.key]}")
+            seen_keys.setdefault(intake.key, number)
+        problems += [f"{path}: row {number}: {p}" for p in row_problems]
+        if intake is not None and not row_problems:
+            rows.append(intake)
+    if problems:
+        raise BadInput(f"{len(problems)} problem(s), nothing filed:\n" + "\n".join(problems))
+    if not rows:
+        raise BadInput(f"{path}: no rows to file")
+    return rows
+
+
+def _parse(path: Path, text: str) -> list[tuple[int, Any]]:
+    """(row number as a person counts it, row) pairs: CSV data rows start at 2, after the header."""
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        if not isinstance(data, list):
+            raise BadInput(f"{path}: expected a JSON list of complaints")
+        return list(enumerate(data, start=1))
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        unknown = [f for f in reader.fieldnames or [] if f not in ROW_FIELDS]
+        if unknown:
+            raise BadInput(f"{path}: row 1: unknown column(s) {', '.join(unknown)} (known: {', '.join(ROW_FIELDS)})")
+        return [(n, {k: v for k, v in row.items() if v not in ("", None)}) for n, row in enumerate(reader, start=2)]
+    raise BadInput(f"{path}: use a .json or .csv file")
+
+
+def _intake(row: dict[str, Any], now: datetime, problems: list[str]) -> Intake | None:
+    unknown = sorted(set(row) - set(ROW_FIELDS))
+    if unknown:
+        problems.append(f"unknown field(s) {', '.join(unknown)}")
+    values: dict[str, str | None] = {}
+    for name in ("family", "channel", "key", *COMPLAINANT_FIELDS):
+        value = row.get(name)
+        if value is None:
+            values[name] = None
+            continue
+        text = str(value).strip()
+        if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+            problems.append(f"{name}: contains control characters")
+        if len(text) > LIMITS.get(name, 64):
+            problems.append(f"{name}: longer than {LIMITS.get(name, 64)} characters")
+        values[name] = text or None
+    family = values["family"]
+    if family not in {f.value for f in Family}:
+        problems.append(f"family: '{family}' is not a family (property, enterprise)" if family else "family: required")
+    channel = values["channel"] or "phone"
+    if channel not in INTAKE_CHANNELS:
+        problems.append(f"channel: '{channel}' is not one of {', '.join(INTAKE_CHANNELS)}")
+    for required in ("name", "description"):
+        if not values[required]:
+            problems.append(f"{required}: required")
+    if not (values["phone"] or values["email"] or values["address"]):
+        problems.append("give at least one way to reach the complainant (phone, email or address)")
+    received = _moment(row.get("received_at"), now, problems)
+    if problems:
+        return None
+    return Intake(family=str(family), channel=channel, key=values["key"], received_at=received,
+                  complainant={k: values[k] for k in COMPLAINANT_FIELDS})
+
+
+def _moment(value: Any, now: datetime, problems: list[str]) -> datetime:
+    if value is None or value == "":
+        return now
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            problems.append(f"received_at: '{value}' is not an ISO 8601 time such as 2026-11-23T09:00+08:00")
+            return now
+    if moment.utcoffset() is None:
+        problems.append(f"received_at: '{value}' needs a UTC offset such as +08:00")
+        return now
+    if moment > now:
+        problems.append(f"received_at: '{value}' is in the future")
+    return moment

@@ -1,0 +1,191 @@
+"""The desk's use-cases on real databases: SQLite (the default) and PostgreSQL.
+
+Every test runs on both (see conftest.py); times are Shanghai wall-clock, passed in.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from desk.errors import BadInput, ConcurrentUpdate, NotPermitted
+from desk.intake import Intake
+from desk.service import Desk
+from desk.store.tables import complainants, complaints, events, handoffs, timers
+from states import GuardRefused
+from tests.support import at
+
+pytestmark = pytest.mark.integration
+
+PERSON = {"name": "王建国", "phone": "13812345678", "description": "楼道三周没人打扫", "request": "每天打扫"}
+
+
+def _count(desk: Desk, table: object, *where: object) -> int:
+    with desk.reading() as uow:
+        return int(uow.connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def _pending(desk: Desk, number: str) -> set[tuple[str, str, int, int]]:
+    with desk.reading() as uow:
+        cid = uow.complaints.get(number).id
+        return {(t.kind, t.stage, t.level, t.round) for t in uow.timers.of(cid) if t.done_at is None}
+
+
+def test_a_complaint_walks_to_closed_through_an_unsatisfied_revisit(desk: Desk) -> None:
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON, channel="counter").number
+    assert number == "TS-2026-000001"
+    assert ("stage_deadline", "triage", 0, 1) in _pending(desk, number)
+    desk.classify(number, actor="li-na", now=t + timedelta(minutes=10), type="cleaning_late")
+    assert not any(stage == "triage" for _, stage, _, _ in _pending(desk, number))  # met: cleared
+    assert ("escalation", "resolve", 2, 1) in _pending(desk, number)
+    desk.assign(number, actor="li-na", now=t + timedelta(minutes=20), handler="zhang-li")
+    desk.record_findings(number, actor="zhang-li", now=t + timedelta(hours=2), findings="stairwell 3 skipped")
+    desk.resolve(number, actor="zhang-li", now=t + timedelta(hours=3), resolution="repair", detail="swept")
+    desk.feed_back(number, actor="li-na", now=t + timedelta(hours=4), channel="sms")
+    assert {k for k in _pending(desk, number) if k[0] == "revisit"} == {("revisit", "revisit", 1, 1),
+                                                                         ("revisit", "revisit", 2, 1)}
+    desk.record_revisit(number, actor="li-na", now=t + timedelta(days=1), outcome="unsatisfied", note="12F dirty")
+    outcome = desk.reopen(number, actor="li-na", now=t + timedelta(days=1, minutes=5), reason="upper floors")
+    assert outcome.status == "assigned"
+    assert ("stage_deadline", "resolve", 0, 2) in _pending(desk, number)  # the new round has its own deadline
+    desk.record_findings(number, actor="zhang-li", now=t + timedelta(days=1, hours=1), findings="12-18 skipped")
+    desk.resolve(number, actor="zhang-li", now=t + timedelta(days=1, hours=2), resolution="repair", detail="all")
+    desk.feed_back(number, actor="li-na", now=t + timedelta(days=1, hours=3), channel="phone")
+    desk.record_revisit(number, actor="li-na", now=t + timedelta(days=2), outcome="satisfied")
+    final = desk.close(number, actor="li-na", now=t + timedelta(days=2, minutes=1))
+
+    assert final.status == "closed" and final.version == 13  # filed at 1, then 12 verbs
+    assert _pending(desk, number) == set()  # nothing left to fire for a closed complaint
+    with desk.reading() as uow:
+        loaded = uow.complaints.get(number)
+        stored = uow.complaints.events(loaded.id)
+    assert loaded.complaint.reopen_count == 1 and loaded.complaint.first_responder == "li-na"
+    assert [e["name"] for e in stored] == [e.name for e in loaded.complaint.events]
+    assert [e["seq"] for e in stored] == list(range(1, 14))
+    assert stored[-1]["at"] == t + timedelta(days=2, minutes=1)
+
+
+def test_filing_twice_with_the_same_key_files_once(desk: Desk) -> None:
+    t = at("2026-11-23 09:00")
+    first = desk.file(actor="li-na", now=t, family="property", complainant=PERSON, key="hotline-8841")
+    again = desk.file(actor="zhou-tao", now=t + timedelta(minutes=1), family="property", complainant=PERSON,
+                      key="hotline-8841")
+    assert (first.created, again.created, again.number) == (True, False, first.number)
+    assert _count(desk, complaints) == 1 and _count(desk, complainants) == 1
+
+
+def test_personal_data_stays_in_the_complainant_table(desk: Desk) -> None:
+    number = desk.file(actor="li-na", now=at("2026-11-23 09:00"), family="property", complainant=PERSON).number
+    desk.classify(number, actor="li-na", now=at("2026-11-23 09:05"), type="cleaning_late")
+    with desk.reading() as uow:
+        dumped = " ".join(str(row) for table in (complaints, events, timers)
+                          for row in uow.connection.execute(select(table)))
+        person = uow.complaints.complainant(uow.complaints.get(number).id)
+    assert person["phone"] == "13812345678"
+    for value in ("王建国", "13812345678", "楼道三周没人打扫"):
+        assert value not in dumped
+
+
+def test_unknown_people_and_roles_the_policy_leaves_out_are_refused(desk: Desk) -> None:
+    t = at("2026-11-23 09:00")
+    with pytest.raises(NotPermitted, match="unknown person 'nobody'"):
+        desk.file(actor="nobody", now=t, family="property", complainant=PERSON)
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(number, actor="li-na", now=t, type="cleaning_late")
+    with pytest.raises(NotPermitted, match=r"\(permissions.reject\) allows department_head, duty_manager"):
+        desk.reject(number, actor="zhang-li", now=t, reason="malicious", note="x")
+    assert _count(desk, events) == 2  # the refusal wrote nothing
+
+
+def test_hand_offs_are_stored_with_bounces(desk: Desk) -> None:
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(number, actor="li-na", now=t, type="unreasonable_fees")
+    desk.assign(number, actor="li-na", now=t, handler="zhao-min")
+    desk.hand_off(number, actor="zhao-min", now=t, to="chen-hui", reason="service attitude, not the fee")
+    desk.hand_off(number, actor="chen-hui", now=t, to="zhao-min", reason="it is about money")
+    with desk.reading() as uow:
+        rows = uow.connection.execute(select(handoffs.c.to_handler, handoffs.c.bounce).order_by(handoffs.c.seq)).all()
+    assert [tuple(r) for r in rows] == [("zhao-min", False), ("chen-hui", False), ("zhao-min", True)]
+
+
+def test_a_stale_update_gets_a_conflict_and_loses_nothing(desk: Desk) -> None:
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    seen = desk.classify(number, actor="li-na", now=t, type="unreasonable_fees").version
+    # Two people look at version `seen`; the first to act wins.
+    desk.assign(number, actor="li-na", now=t + timedelta(minutes=1), handler="zhao-min", expected_version=seen)
+    with pytest.raises(ConcurrentUpdate, match=f"{number} is at version {seen + 1}, not {seen}"):
+        desk.withdraw(number, actor="li-na", now=t + timedelta(minutes=2), reason="x", expected_version=seen)
+    with desk.reading() as uow:
+        loaded = uow.complaints.get(number)
+    assert loaded.complaint.status == "assigned"
+    assert [e.name for e in loaded.complaint.events] == ["Received", "Classified", "Assigned"]
+    assert _count(desk, events) == 3
+
+
+def test_a_refused_trigger_names_the_rule_and_writes_nothing(desk: Desk) -> None:
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    with pytest.raises(GuardRefused, match="gets emergency dispatch first"):
+        desk.classify(number, actor="li-na", now=t, type="burst_pipe")
+    desk.dispatch(number, actor="li-na", now=t, crew="plumber on duty")
+    desk.classify(number, actor="li-na", now=t + timedelta(minutes=3), type="burst_pipe")
+    assert _count(desk, events) == 3
+
+
+def test_late_shipping_compensation_is_computed_by_the_policy(desk: Desk) -> None:
+    t = at("2026-11-20 09:15")
+    number = desk.file(actor="xiao-yu", now=t, family="enterprise", complainant=PERSON, channel="web").number
+    desk.classify(number, actor="xiao-yu", now=t, type="late_shipping", responsibility="third_party")
+    desk.assign(number, actor="xiao-yu", now=t, handler="he-jun")
+    desk.record_findings(number, actor="he-jun", now=t, findings="not shipped 96 hours after payment")
+    outcome = desk.resolve(number, actor="he-jun", now=t, resolution="compensation", detail="late shipping",
+                           price=399)
+    assert str(outcome.event.data["compensation"]) == "19.95"
+
+
+def test_malformed_import_rows_are_all_reported_and_nothing_is_filed(desk: Desk, tmp_path: Path) -> None:
+    from desk.intake import read_rows
+
+    bad = tmp_path / "import.csv"
+    bad.write_text(
+        "family,name,phone,description,key,received_at\n"
+        "property,王一,138,漏水,k1,2026-11-20T09:00+08:00\n"
+        "estate,王二,138,漏水,k2,\n"
+        "property,,138,漏水,k3,yesterday\n"
+        "property,王四,138,漏水,k1,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BadInput) as error:
+        read_rows(bad, at("2026-11-23 09:00"))
+    message = str(error.value)
+    assert f"{bad}: row 3: family: 'estate' is not a family" in message
+    assert f"{bad}: row 4: name: required" in message and f"{bad}: row 4: received_at: 'yesterday'" in message
+    assert f"{bad}: row 5: key: 'k1' repeats row 2" in message
+    assert _count(desk, complaints) == 0
+
+
+@pytest.mark.slow
+def test_ten_thousand_filed_one_thousand_overdue_escalate_exactly_once(desk: Desk) -> None:
+    """Issue 3 acceptance: 10,000 complaints; at the sweep moment 1,000 are past their deadline."""
+    base = at("2026-11-23 09:00")
+    person = {"name": "x", "phone": "1", "email": None, "address": None, "description": "d", "request": None}
+    early = [Intake("property", "phone", f"early-{i}", base, person) for i in range(1000)]
+    fresh = [Intake("property", "phone", f"fresh-{i}", base + timedelta(minutes=55), person) for i in range(9000)]
+    filed = desk.file_many(early + fresh, actor="li-na", now=base + timedelta(minutes=55))
+    assert len({f.number for f in filed}) == 10_000
+    sweep_at = base + timedelta(hours=1)  # early ones: 30-minute triage long past; fresh ones: 25 minutes left
+    fired = desk.fire_due_timers(sweep_at, limit=100_000)
+    notices = [f for f in fired if f.action == "overdue_notice"]
+    assert len(notices) == 1000 and len({f.number for f in notices}) == 1000
+    assert {f.action for f in fired} == {"reminder", "breached", "overdue_notice"}
+    assert len(fired) == 3000  # per overdue complaint: the reminder, the breach and the notice, once each
+    assert _count(desk, events, events.c.name == "Escalated") == 2000
+    assert desk.fire_due_timers(sweep_at) == []
+    # Handler and first responder (li-na, who filed it) and the head of her department.
+    assert notices[0].notified == ("li-na", "chen-hui")
