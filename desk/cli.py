@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from desk.commands import policy, states
+from desk.commands import db, intake, policy, states, verbs, views
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Complaint Desk: complaints under first-responsibility (首诉负责制).",
     pretty_exceptions_enable=False,
 )
+app.command("file")(intake.file)
+verbs.register(app)
+views.register(app)
 app.add_typer(policy.app, name="policy")
 app.add_typer(states.app, name="states")
+app.add_typer(db.app, name="db")
 
 
 @app.command("walkthrough")

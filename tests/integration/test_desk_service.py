@@ -189,3 +189,70 @@ def test_ten_thousand_filed_one_thousand_overdue_escalate_exactly_once(desk: Des
     assert desk.fire_due_timers(sweep_at) == []
     # Handler and first responder (li-na, who filed it) and the head of her department.
     assert notices[0].notified == ("li-na", "chen-hui")
+
+
+def test_the_schema_head_constant_matches_the_migrations(database_url: str) -> None:
+    from desk.store import schema
+    from desk.store.engine import make_engine
+
+    engine = make_engine(database_url)
+    assert schema.current_revision(engine) is None
+    assert schema.upgrade(engine) == (None, schema.HEAD)
+    assert schema.head_revision(engine) == schema.HEAD
+    assert schema.upgrade(engine) == (schema.HEAD, schema.HEAD)  # a second upgrade changes nothing
+    engine.dispose()
+
+
+def test_two_people_acting_at_once_one_wins_and_the_other_is_told(desk: Desk) -> None:
+    import threading
+
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(number, actor="li-na", now=t, type="unreasonable_fees")
+    seen = desk.assign(number, actor="li-na", now=t, handler="zhao-min").version
+    start = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def act(target: str) -> None:
+        start.wait()
+        try:
+            results[target] = desk.hand_off(number, actor="zhao-min", now=t + timedelta(minutes=5), to=target,
+                                            reason="not my department", expected_version=seen)
+        except ConcurrentUpdate as error:
+            results[target] = error
+
+    threads = [threading.Thread(target=act, args=(who,)) for who in ("chen-hui", "he-ping")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    errors = [r for r in results.values() if isinstance(r, ConcurrentUpdate)]
+    assert len(results) == 2 and len(errors) == 1
+    assert "someone changed it since you looked; nothing was saved" in str(errors[0])
+    with desk.reading() as uow:
+        loaded = uow.complaints.get(number)
+        stored = uow.complaints.events(loaded.id)
+    assert loaded.version == seen + 1
+    assert [e["name"] for e in stored] == ["Received", "Classified", "Assigned", "HandedOff"]
+
+
+def test_the_store_refuses_to_overwrite_a_newer_version(postgres_url: str, tmp_path: Path) -> None:
+    """Two transactions read the same version; the later save is refused, not applied on top."""
+    from desk.store.uow import UnitOfWork
+    from states import fire
+    from tests.integration.conftest import open_desk
+
+    desk = open_desk(postgres_url, tmp_path)
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    with UnitOfWork(desk.engine) as first, UnitOfWork(desk.engine) as second:
+        a, b = first.complaints.get(number), second.complaints.get(number)
+        fire(a.complaint, "withdraw", actor="li-na", at=t, reason="settled")
+        fire(b.complaint, "reject", actor="chen-hui", at=t, reason="malicious", note="x")
+        first.complaints.save(a, t)
+        first.commit()
+        with pytest.raises(ConcurrentUpdate, match=f"{number} was changed by someone else"):
+            second.complaints.save(b, t)
+    with desk.reading() as uow:
+        assert uow.complaints.get(number).complaint.status == "withdrawn"
+    desk.engine.dispose()

@@ -1,0 +1,122 @@
+"""Read models for people: lists, the board, someone's tasks. Only numbers and masked personal data
+leave here; full personal details are read one complaint at a time (`Complaints.complainant`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, or_, select
+
+from desk.store.tables import approvals as A
+from desk.store.tables import complainants as P
+from desk.store.tables import complaints as C
+from desk.store.tables import timers as T
+from states import TERMINAL
+
+OPEN = C.c.status.not_in(TERMINAL)
+UNMET = and_(T.c.done_at.is_(None), T.c.complaint_id == C.c.id)
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: str | None = None
+    tier: str | None = None
+    family: str | None = None
+    handler: str | None = None
+    overdue: bool = False
+    limit: int = 200
+
+
+def _overdue(now: datetime) -> Any:
+    return exists().where(and_(UNMET, T.c.kind == "stage_deadline", T.c.due_at <= now))
+
+
+def _next_due() -> Any:
+    return (select(func.min(T.c.due_at)).where(and_(UNMET, T.c.kind.in_(("stage_deadline", "evidence_deadline"))))
+            .scalar_subquery())
+
+
+def _level() -> Any:
+    """The highest escalation level fired for the complaint's open stages."""
+    return (select(func.max(T.c.level)).where(and_(UNMET, T.c.kind == "escalation", T.c.fired_at.is_not(None)))
+            .scalar_subquery())
+
+
+def list_complaints(db: Connection, filters: Filters, now: datetime) -> list[dict[str, Any]]:
+    query = (
+        select(C.c.number, C.c.family, C.c.type, C.c.tier, C.c.status, C.c.handler, C.c.first_responder,
+               C.c.received_at, C.c.reopen_count, P.c.name, P.c.phone, _next_due().label("next_due"),
+               _overdue(now).label("overdue"), _level().label("level"))
+        .join(P, P.c.complaint_id == C.c.id)
+        .order_by(C.c.received_at.desc())
+        .limit(filters.limit)
+    )
+    for column, value in (("status", filters.state), ("tier", filters.tier), ("family", filters.family),
+                          ("handler", filters.handler)):
+        if value:
+            query = query.where(C.c[column] == value)
+    if filters.overdue:
+        query = query.where(_overdue(now))
+    return [dict(row) for row in db.execute(query).mappings()]
+
+
+def board(db: Connection, now: datetime) -> dict[str, Any]:
+    by_state = db.execute(select(C.c.tier, C.c.status, func.count()).group_by(C.c.tier, C.c.status)).all()
+    overdue = db.execute(select(C.c.tier, func.count()).where(and_(OPEN, _overdue(now))).group_by(C.c.tier)).all()
+    level = _level()
+    levels = db.execute(
+        select(level.label("level"), func.count()).where(and_(OPEN, level.is_not(None))).group_by(level)
+    ).all()
+    return {
+        "by_tier_and_state": [{"tier": t, "state": s, "count": n} for t, s, n in by_state],
+        "overdue_by_tier": {str(t): n for t, n in overdue},
+        "open_by_escalation_level": {int(lv): n for lv, n in levels},
+        "open": sum(n for _, s, n in by_state if s not in TERMINAL),
+        "total": sum(n for _, _, n in by_state),
+    }
+
+
+def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now: datetime) -> dict[str, Any]:
+    """What waits on `person`: complaints they handle or own, callbacks due, approvals asked of them.
+    `callback_roles` maps a family to the roles that person has for callbacks (first_responder, quality_team...)."""
+    mine = db.execute(
+        select(C.c.number, C.c.family, C.c.tier, C.c.status, C.c.handler, C.c.first_responder,
+               _next_due().label("next_due"), _overdue(now).label("overdue"))
+        .where(and_(OPEN, or_(C.c.handler == person, C.c.first_responder == person)))
+    ).mappings().all()
+    callbacks = []
+    for family, roles in callback_roles.items():
+        if not roles:
+            continue
+        condition = C.c.family == family
+        if roles == ["first_responder"]:
+            condition = and_(condition, C.c.first_responder == person)
+        rows = db.execute(
+            select(C.c.number, C.c.tier, T.c.level.label("attempt"), T.c.due_at)
+            .join(T, T.c.complaint_id == C.c.id)
+            .where(and_(condition, C.c.status == "fed_back", T.c.kind == "revisit", T.c.done_at.is_(None)))
+            .order_by(T.c.due_at)
+        ).mappings().all()
+        seen: set[str] = set()
+        for row in rows:  # the next attempt of each complaint
+            if row["number"] not in seen:
+                seen.add(row["number"])
+                callbacks.append(dict(row))
+    approvals = db.execute(
+        select(C.c.number, A.c.approval_no, A.c.action, A.c.amount, A.c.requested_by, A.c.requested_at)
+        .join(C, C.c.id == A.c.complaint_id)
+        .where(and_(A.c.approver == person, A.c.status == "pending"))
+        .order_by(A.c.requested_at)
+    ).mappings().all()
+    return {
+        "complaints": sorted((dict(r) for r in mine), key=lambda r: (r["next_due"] is None, r["next_due"] or now)),
+        "callbacks": sorted(callbacks, key=lambda r: r["due_at"]),
+        "approvals": [dict(r) for r in approvals],
+    }
+
+
+def timers_of(db: Connection, complaint_id: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.execute(
+        select(T).where(T.c.complaint_id == complaint_id).order_by(T.c.due_at, T.c.level)).mappings()]
