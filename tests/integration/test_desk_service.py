@@ -256,3 +256,93 @@ def test_the_store_refuses_to_overwrite_a_newer_version(postgres_url: str, tmp_p
     with desk.reading() as uow:
         assert uow.complaints.get(number).complaint.status == "withdrawn"
     desk.engine.dispose()
+
+
+def test_tasks_show_what_waits_on_each_person(desk: Desk) -> None:
+    from desk.store import queries
+
+    t = at("2026-11-23 09:00")
+    fees = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(fees, actor="li-na", now=t, type="unreasonable_fees")
+    desk.assign(fees, actor="li-na", now=t, handler="zhao-min")
+    desk.record_findings(fees, actor="zhao-min", now=t, findings="overcharged for parking")
+    desk.request_approval(fees, actor="zhao-min", now=t, action="resolve", approver="qian-bo", amount=300)
+    parcel = desk.file(actor="xiao-yu", now=t, family="enterprise", complainant=PERSON).number
+    desk.classify(parcel, actor="xiao-yu", now=t, type="enquiry")
+    desk.assign(parcel, actor="xiao-yu", now=t, handler="chen-hui")
+    desk.record_findings(parcel, actor="chen-hui", now=t, findings="asked about returns")
+    desk.resolve(parcel, actor="chen-hui", now=t, resolution="explanation", detail="explained the return rules")
+    desk.feed_back(parcel, actor="xiao-yu", now=t, channel="phone")
+
+    def tasks_of(person: str) -> dict[str, list[dict[str, object]]]:
+        roles = desk.directory.roles_of(person)
+        by_family = {"property": ["first_responder"],
+                     "enterprise": ["quality_team"] if "quality_team" in roles else []}
+        with desk.reading() as uow:
+            return queries.tasks(uow.connection, person, by_family, t)
+
+    assert [r["number"] for r in tasks_of("li-na")["complaints"]] == [fees]  # owner
+    assert [r["number"] for r in tasks_of("zhao-min")["complaints"]] == [fees]  # handler
+    assert [(r["number"], r["action"]) for r in tasks_of("qian-bo")["approvals"]] == [(fees, "resolve")]
+    callbacks = tasks_of("gao-fei")["callbacks"]  # the enterprise policy sends callbacks to quality
+    assert [(r["number"], r["attempt"]) for r in callbacks] == [(parcel, 1)]
+    assert tasks_of("li-na")["callbacks"] == []
+    # The approver's authority comes from the policy: qian-bo is a duty manager, who may decide 300 only
+    # together with a department head; the department head of finance may not approve it alone either.
+    with pytest.raises(BadInput, match="may approve up to 0 yuan; 300 needs department_head with duty_manager"):
+        desk.approve(fees, actor="qian-bo", now=t, approval=1)
+
+
+def test_the_board_counts_overdue_complaints_and_escalation_levels(desk: Desk) -> None:
+    from desk.store import queries
+
+    t = at("2026-11-23 09:00")
+    late = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(late, actor="li-na", now=t, type="cleaning_late")  # resolve: 3 working days
+    fresh = desk.file(actor="li-na", now=t + timedelta(days=4), family="property", complainant=PERSON).number
+    desk.classify(fresh, actor="li-na", now=t + timedelta(days=4), type="cleaning_late")
+    sweep_at = at("2026-11-27 09:00")  # Friday: the first complaint's Wednesday deadline has passed
+    desk.fire_due_timers(sweep_at)
+    with desk.reading() as uow:
+        board = queries.board(uow.connection, sweep_at)
+        overdue = queries.list_complaints(uow.connection, queries.Filters(overdue=True), sweep_at)
+    assert board["open"] == 2 and board["overdue_by_tier"] == {"general": 1}
+    assert board["open_by_escalation_level"] == {2: 1}  # reminder, then the overdue notice
+    assert [r["number"] for r in overdue] == [late]
+
+
+def test_open_complaints_keep_the_policy_version_they_were_classified_under(database_url: str,
+                                                                           tmp_path: Path) -> None:
+    from policies.policy import SHIPPED
+    from policies.tracking import stage_report
+    from tests.integration.conftest import open_desk
+
+    t = at("2026-11-23 09:00")
+    desk = open_desk(database_url, tmp_path)
+    old = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(old, actor="li-na", now=t, type="cleaning_late")
+    desk.engine.dispose()
+
+    edited = tmp_path / "policies"
+    edited.mkdir()
+    for name in ("enterprise.yaml", "org.yaml"):
+        (edited / name).write_text((SHIPPED / name).read_text(encoding="utf-8"), encoding="utf-8")
+    text = (SHIPPED / "property.yaml").read_text(encoding="utf-8")
+    longer = text.replace("resolve: 3 working days      # 12345", "resolve: 10 working days     # 12345")
+    (edited / "property.yaml").write_text(longer, encoding="utf-8")
+    with pytest.raises(BadInput, match="version 2026.11-1 is already stored with different content"):
+        open_desk(database_url, tmp_path, policy_dir=edited)
+    (edited / "property.yaml").write_text(longer.replace('version: "2026.11-1"', 'version: "2026.12-1"'),
+                                          encoding="utf-8")
+    desk = open_desk(database_url, tmp_path, policy_dir=edited)
+    new = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(new, actor="li-na", now=t, type="cleaning_late")
+    with desk.reading() as uow:
+        due = {}
+        for number in (old, new):
+            c = uow.complaints.get(number).complaint
+            report = stage_report(desk.book.for_complaint(c, uow), c)
+            due[number] = (c.policy_version, next(s.due_at for s in report if s.stage == "resolve"))
+    assert due[old] == ("2026.11-1", at("2026-11-26 18:00"))
+    assert due[new] == ("2026.12-1", at("2026-12-07 18:00"))
+    desk.engine.dispose()
