@@ -330,7 +330,7 @@ def test_open_complaints_keep_the_policy_version_they_were_classified_under(data
     text = (SHIPPED / "property.yaml").read_text(encoding="utf-8")
     longer = text.replace("resolve: 3 working days      # 12345", "resolve: 10 working days     # 12345")
     (edited / "property.yaml").write_text(longer, encoding="utf-8")
-    with pytest.raises(BadInput, match="version 2026.11-1 is already stored with different content"):
+    with pytest.raises(BadInput, match=r"version 2026\.11-1 is already stored with different content"):
         open_desk(database_url, tmp_path, policy_dir=edited)
     (edited / "property.yaml").write_text(longer.replace('version: "2026.11-1"', 'version: "2026.12-1"'),
                                           encoding="utf-8")
