@@ -27,7 +27,7 @@ from desk.store.orgsync import sync_directory
 from desk.store.uow import UnitOfWork
 from desk.timers import Fired, fire_timer, reconcile, timer_rows, wanted
 from policies import Policy
-from states import Complaint, ComplaintError, DomainEvent, fire, receive
+from states import Complaint, ComplaintError, DomainEvent, Tier, fire, receive
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,8 @@ class Desk:
             if type not in policy.spec.types:
                 raise BadInput(f"type: '{type}' is not a {c.family} complaint type "
                                f"(known: {', '.join(policy.spec.types)})")
+            if tier is not None and tier not in {t.value for t in Tier}:
+                raise BadInput(f"tier: '{tier}' is not a tier (urgent, important, general)")
             chosen = tier or policy.type(type).tier
             return {"type": type, "tier": chosen, "responsibility": responsibility,
                     "policy_version": policy.version, "revisit_attempts": policy.revisit_attempts(chosen)}

@@ -86,6 +86,7 @@ def test_refusals_are_one_line_with_a_non_zero_exit(tmp_path: Path) -> None:
         (("close", number, "--as", "xiao-yu"), f"error: {number} is 'received': 'close' is not allowed there"),
         (("classify", number, "--type", "nope", "--as", "xiao-yu"), "error: type: 'nope' is not a enterprise"),
         (("classify", number, "--type", "enquiry"), "error: who is acting? give --as ID or set DESK_USER"),
+        (("classify", number, "--type", "enquiry", "--tier", "high", "--as", "xiao-yu"), "error: tier: 'high' is not"),
         (("classify", number, "--type", "enquiry", "--as", "ghost"), "error: unknown person 'ghost'"),
         (("show", "TS-2026-999999"), "error: no complaint TS-2026-999999"),
         (("file", "--family", "estate", "--name", "x", "--phone", "1", "--description", "d", "--as", "li-na"),
