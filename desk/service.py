@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,12 +20,13 @@ from desk.config import Settings
 from desk.directory import Directory
 from desk.errors import BadInput, ConcurrentUpdate, DeskError
 from desk.intake import Intake
+from desk.notify import Notification, Notifier
 from desk.policybook import PolicyBook
 from desk.store import schema
 from desk.store.engine import Engine, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.uow import UnitOfWork
-from desk.timers import Fired, fire_timer, reconcile, timer_rows, wanted
+from desk.timers import Fired, fire_timer, notifications, reconcile, timer_rows, wanted
 from policies import Policy
 from states import Complaint, ComplaintError, DomainEvent, Tier, fire, receive
 
@@ -38,6 +39,12 @@ class Outcome:
     status: str
     version: int
     event: DomainEvent
+
+
+@dataclass
+class Delivery:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -254,13 +261,37 @@ class Desk:
                     policy = self.book.for_complaint(loaded.complaint, uow)
                     for timer in timers:
                         if uow.timers.fire(timer.id, now):
-                            fired.append(fire_timer(loaded, timer, self.directory, now))
+                            done = fire_timer(loaded, timer, self.directory, now)
+                            fired.append(done)
+                            uow.outbox.add(notifications(complaint_id, done, now))
                     reconcile(uow, loaded, policy, now)
                     uow.complaints.save(loaded, now)
                 uow.commit()
             if progress:
                 progress(len(fired))
         return fired
+
+    def deliver_notifications(self, notifier: Notifier, now: datetime, limit: int = 500,
+                              max_attempts: int = 8) -> Delivery:
+        """Sends what the outbox owes; a failure is retried later with a growing delay
+        (1, 2, 4 ... minutes), up to `max_attempts`, after which it waits for operations."""
+        delivery = Delivery()
+        with UnitOfWork(self.engine) as uow:
+            for row in uow.outbox.due(now, limit):
+                message = Notification(row.id, row.recipient, row.number, row.kind, dict(row.payload))
+                try:
+                    notifier.send(message)
+                except Exception as error:  # a gateway can fail in any way; the row stays owed
+                    attempts = row.attempts + 1
+                    delay = timedelta(minutes=2 ** min(attempts - 1, 10))
+                    retry_at = now + delay if attempts < max_attempts else now + timedelta(days=3650)
+                    uow.outbox.retry(row.id, retry_at, f"{type(error).__name__}: {error}")
+                    delivery.failed.append(row.id)
+                else:
+                    uow.outbox.delivered(row.id, now)
+                    delivery.sent.append(row.id)
+            uow.commit()
+        return delivery
 
     def next_due_at(self) -> datetime | None:
         with UnitOfWork(self.engine) as uow:

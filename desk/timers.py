@@ -101,3 +101,14 @@ def fire_timer(loaded: Loaded, timer: Any, directory: Directory, now: datetime) 
         notified = tuple(directory.people_for([detail.get("by", "first_responder")], c))
     return Fired(c.number, c.family.value, c.tier, c.type, timer.kind, timer.stage, timer.level, action,
                  notified, timer.due_at, now - timer.due_at)
+
+
+def notifications(complaint_id: int, fired: Fired, now: datetime) -> list[dict[str, Any]]:
+    """Outbox rows for the people a fired timer must reach (numbers and ids only)."""
+    payload = {"tier": fired.tier, "type": fired.type, "stage": fired.stage, "level": fired.level,
+               "action": fired.action, "due_at": fired.due_at.isoformat(),
+               "late_by_s": int(fired.late_by.total_seconds())}
+    kind = "callback_due" if fired.kind == "revisit" else fired.kind
+    return [{"complaint_id": complaint_id, "number": fired.number, "recipient": person, "kind": kind,
+             "payload": payload, "created_at": now, "next_attempt_at": now, "attempts": 0}
+            for person in fired.notified]

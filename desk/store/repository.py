@@ -21,6 +21,7 @@ from desk.store.tables import complainants, counters
 from desk.store.tables import complaints as C
 from desk.store.tables import events as E
 from desk.store.tables import handoffs as H
+from desk.store.tables import outbox as O
 from desk.store.tables import timers as T
 from states import Complaint
 
@@ -45,6 +46,12 @@ DUE_OF = select(T).where(and_(PENDING, T.c.due_at <= bindparam("now"),
                               T.c.complaint_id.in_(bindparam("cids", expanding=True)))).order_by(T.c.due_at)
 DUE_OF_SKIP_LOCKED = DUE_OF.with_for_update(skip_locked=True)
 NEXT_DUE = select(func.min(T.c.due_at)).where(PENDING)
+OUTBOX_DUE = (select(O).where(and_(O.c.delivered_at.is_(None), O.c.next_attempt_at <= bindparam("now")))
+              .order_by(O.c.next_attempt_at).limit(bindparam("n")))
+OUTBOX_DELIVERED = update(O).where(O.c.id == bindparam("oid")).values(
+    delivered_at=bindparam("now"), attempts=O.c.attempts + 1, last_error=None)
+OUTBOX_RETRY = update(O).where(O.c.id == bindparam("oid")).values(
+    next_attempt_at=bindparam("retry_at"), attempts=O.c.attempts + 1, last_error=bindparam("error"))
 
 
 @dataclass
@@ -207,3 +214,26 @@ class Timers:
 
     def next_due_at(self) -> datetime | None:
         return self.db.execute(NEXT_DUE).scalar()
+
+
+class Outbox:
+    """Notifications owed: written with the change that owes them, delivered after commit."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.db = connection
+        self.postgres = connection.dialect.name == "postgresql"
+
+    def add(self, rows: Iterable[dict[str, Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.db.execute(insert(O), rows)
+
+    def due(self, now: datetime, limit: int) -> Sequence[Row[Any]]:
+        query = OUTBOX_DUE.with_for_update(skip_locked=True) if self.postgres else OUTBOX_DUE
+        return self.db.execute(query, {"now": now, "n": limit}).all()
+
+    def delivered(self, outbox_id: int, now: datetime) -> None:
+        self.db.execute(OUTBOX_DELIVERED, {"oid": outbox_id, "now": now})
+
+    def retry(self, outbox_id: int, retry_at: datetime, error: str) -> None:
+        self.db.execute(OUTBOX_RETRY, {"oid": outbox_id, "retry_at": retry_at, "error": error[:2000]})

@@ -221,3 +221,30 @@ people = cast(Table, PersonRow.__table__)
 departments = cast(Table, DepartmentRow.__table__)
 policy_versions = cast(Table, PolicyVersionRow.__table__)
 counters = cast(Table, CounterRow.__table__)
+
+
+class OutboxRow(Base):
+    """Notifications owed (escalation notices, callback requests), written in the transaction that
+    owes them and delivered afterwards with retries. Person ids and complaint numbers only."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(64))  # a person id from the directory
+    kind: Mapped[str] = mapped_column(String(32))  # escalation | callback_due
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
+              postgresql_where=text("delivered_at IS NULL")),
+    )
+
+
+outbox = cast(Table, OutboxRow.__table__)

@@ -6,7 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
-from desk.store.repository import Complaints, Timers
+from desk.store.repository import Complaints, Outbox, Timers
 
 
 class UnitOfWork:
@@ -18,6 +18,7 @@ class UnitOfWork:
         self.transaction = self.connection.begin()
         self.complaints = Complaints(self.connection)
         self.timers = Timers(self.connection)
+        self.outbox = Outbox(self.connection)
         return self
 
     def commit(self) -> None:

@@ -346,3 +346,44 @@ def test_open_complaints_keep_the_policy_version_they_were_classified_under(data
     assert due[old] == ("2026.11-1", at("2026-11-26 18:00"))
     assert due[new] == ("2026.12-1", at("2026-12-07 18:00"))
     desk.engine.dispose()
+
+
+def test_escalations_owe_notifications_that_are_delivered_with_retries(desk: Desk, tmp_path: Path) -> None:
+    import json
+
+    from desk.notify import LogNotifier, Notification
+
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    fired = desk.fire_due_timers(t + timedelta(hours=1))  # triage untouched for an hour
+    assert {f.action for f in fired} == {"reminder", "breached", "overdue_notice"}
+
+    class FlakyGateway:
+        def __init__(self) -> None:
+            self.sent: list[Notification] = []
+            self.calls = 0
+
+        def send(self, notification: Notification) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise ConnectionError("gateway down")
+            self.sent.append(notification)
+
+    gateway = FlakyGateway()
+    first = desk.deliver_notifications(gateway, t + timedelta(hours=1))
+    # reminder → li-na; overdue notice → li-na (handler and owner) and chen-hui (her head)
+    assert len(first.failed) == 1 and len(first.sent) == 2
+    assert desk.deliver_notifications(gateway, t + timedelta(hours=1)).sent == []  # the failed one waits
+    retried = desk.deliver_notifications(gateway, t + timedelta(hours=1, minutes=1))
+    assert retried.sent == first.failed
+    assert sorted((n.recipient, n.payload["action"]) for n in gateway.sent) == [
+        ("chen-hui", "overdue_notice"), ("li-na", "overdue_notice"), ("li-na", "reminder")]
+    assert all(n.number == number for n in gateway.sent)
+
+    log = tmp_path / "notifications.log"
+    later = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.fire_due_timers(t + timedelta(hours=2))
+    desk.deliver_notifications(LogNotifier(log), t + timedelta(hours=2))
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert {line["number"] for line in lines} == {later}
+    assert "王建国" not in log.read_text(encoding="utf-8") and "13812345678" not in log.read_text(encoding="utf-8")
