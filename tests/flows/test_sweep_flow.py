@@ -1,0 +1,92 @@
+"""The escalation sweep as a Prefect flow: its run, its artifact, its events, and no personal data."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import prefect.settings
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.events.worker import EventsWorker
+
+from desk.config import Settings
+from desk.service import Desk
+from flows.sweep import escalation_sweep
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
+T = TypeVar("T")
+
+
+def eventually(read: Callable[[], T], until: Callable[[T], bool], within: float = 30.0) -> T:
+    """Polls with a bound: Prefect ingests events asynchronously after the client sends them."""
+    EventsWorker.drain_all()
+    deadline = time.monotonic() + within
+    while True:
+        value = read()
+        if until(value) or time.monotonic() > deadline:
+            return value
+        threading.Event().wait(0.25)
+
+NAME, PHONE = "欧阳测试员", "13987654321"  # distinctive, so any leak is found
+
+
+def _file_overdue(count: int) -> list[str]:
+    """Complaints received two hours ago that nobody triaged: their triage deadline has passed."""
+    desk = Desk.open(Settings.from_env())
+    received = datetime.now(UTC) - timedelta(hours=2)
+    numbers = [
+        desk.file(actor="li-na", now=received, family="property", received_at=received,
+                  complainant={"name": NAME, "phone": PHONE, "description": f"{NAME} 家楼上漏水"}).number
+        for _ in range(count)
+    ]
+    desk.engine.dispose()
+    return numbers
+
+
+def test_a_sweep_run_fires_reports_and_mirrors_escalations(desk_env: Path) -> None:
+    numbers = _file_overdue(3)
+    summary = escalation_sweep()
+    assert summary["escalations"] == 6 and summary["fired"] == 9  # reminder + notice (+ breach) each
+    assert summary["notifications_sent"] == 9 and summary["notifications_failed"] == 0
+
+    with get_client(sync_client=True) as client:
+        runs = [r for r in client.read_flow_runs() if r.name.startswith("sweep-")]
+        assert runs and runs[-1].state is not None and runs[-1].state.is_completed()
+        assert runs[-1].parameters == {"limit": 10_000, "batch": 200}
+        artifact = next(a for a in client.read_artifacts() if a.key == "escalation-sweep")
+        assert all(number in str(artifact.data) for number in numbers)
+        wanted = EventFilter(event=EventNameFilter(name=["complaint.escalated"]),
+                             resource=EventResourceFilter(id=[f"complaint.{numbers[0]}"]))
+        events = eventually(lambda: client.read_events(wanted, limit=50).events, until=lambda found: len(found) == 2)
+    assert {e.payload["action"] for e in events} == {"reminder", "overdue_notice"}
+    assert events[0].payload["tier"] is None  # untriaged: no tier yet, and no personal data
+    assert (desk_env / "notifications.log").read_text(encoding="utf-8").count(numbers[0]) == 3
+
+
+def test_a_second_sweep_fires_nothing_more(desk_env: Path) -> None:
+    _file_overdue(2)
+    assert escalation_sweep()["fired"] == 6
+    assert escalation_sweep()["fired"] == 0
+
+
+def test_no_personal_data_reaches_prefect(desk_env: Path) -> None:
+    """Parameters, run names, logs, artifacts and events: searched in Prefect's own database."""
+    _file_overdue(2)
+    escalation_sweep()
+    url = prefect.settings.PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+    database = Path(url.split(":///", 1)[1])
+    EventsWorker.drain_all()
+    with get_client(sync_client=True) as client:
+        logs = " ".join(log.message for log in client.read_logs())
+        artifacts = " ".join(str(a.data) for a in client.read_artifacts())
+    assert logs and artifacts
+    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    for secret in (NAME, PHONE):
+        assert secret not in logs and secret not in artifacts
+        assert secret.encode("utf-8") not in raw, f"{secret} found in Prefect's database"
