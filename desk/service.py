@@ -256,8 +256,10 @@ class Desk:
                 by_complaint: dict[int, list[Any]] = defaultdict(list)
                 for timer in due:
                     by_complaint[timer.complaint_id].append(timer)
-                for complaint_id, timers in by_complaint.items():
-                    loaded = uow.complaints.get_by_id(complaint_id)
+                # Lock complaints in one global order (by id) so that two sweepers that hold timers
+                # of the same complaint wait for each other instead of deadlocking or conflicting.
+                for complaint_id, timers in sorted(by_complaint.items()):
+                    loaded = uow.complaints.get_by_id(complaint_id, for_update=True)
                     policy = self.book.for_complaint(loaded.complaint, uow)
                     for timer in timers:
                         if uow.timers.fire(timer.id, now):

@@ -28,6 +28,7 @@ from states import Complaint
 BY_NUMBER = select(C).where(C.c.number == bindparam("number"))
 BY_NUMBER_LOCKED = BY_NUMBER.with_for_update()
 BY_ID = select(C).where(C.c.id == bindparam("cid"))
+BY_ID_LOCKED = BY_ID.with_for_update()
 EVENTS_OF = select(E).where(E.c.complaint_id == bindparam("cid")).order_by(E.c.seq)
 BUMP_COUNTER = (update(counters).where(counters.c.name == bindparam("counter"))
                 .values(value=counters.c.value + bindparam("n")).returning(counters.c.value))
@@ -107,8 +108,9 @@ class Complaints:
         query = BY_NUMBER_LOCKED if for_update and self.postgres else BY_NUMBER
         return self._load(self.db.execute(query, {"number": number}).mappings().first(), f"no complaint {number}")
 
-    def get_by_id(self, complaint_id: int) -> Loaded:
-        row = self.db.execute(BY_ID, {"cid": complaint_id}).mappings().first()
+    def get_by_id(self, complaint_id: int, *, for_update: bool = False) -> Loaded:
+        query = BY_ID_LOCKED if for_update and self.postgres else BY_ID
+        row = self.db.execute(query, {"cid": complaint_id}).mappings().first()
         return self._load(row, f"no complaint with id {complaint_id}")
 
     def _load(self, row: Any, missing: str) -> Loaded:
