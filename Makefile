@@ -28,10 +28,11 @@ pytest: $(STAMP)
 
 test: lint typecheck imports pytest
 
-# Until the orchestration lands (issue 4), the demo replays the seed scenarios on the
-# shipped policies and prints each complaint's timeline and deadlines.
+# The whole system on one machine: the Prefect server and UI at http://127.0.0.1:4200, the
+# deployments served, demo policies (minutes stand for hours) and a stream of complaints.
+# Ctrl-C stops it. `desk walkthrough` replays the seed cases without any of that.
 demo: $(STAMP)
-	$(BIN)/desk walkthrough
+	$(BIN)/desk up --demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from desk.commands import db, intake, policy, states, verbs, views
+from desk.commands import db, intake, policy, states, up, verbs, views
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -12,6 +12,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("file")(intake.file)
+app.command("up")(up.up)
 verbs.register(app)
 views.register(app)
 app.add_typer(policy.app, name="policy")

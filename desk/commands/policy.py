@@ -15,6 +15,7 @@ from rich.table import Table
 
 from desk.commands.output import fail
 from policies import Policy, PolicyError, json_schema, load_policy, shipped_policy
+from policies.demo import check_demo
 from policies.org import load_org
 from policies.policy import SHIPPED
 from states import Family, Tier
@@ -44,8 +45,13 @@ def check(
 
 
 def _summary(path: Path) -> str:
-    """Validates a policy file or the organisation directory (a file with a top-level `people:`)."""
-    if _is_directory_file(path):
+    """Validates a policy file, the organisation directory (a top-level `people:`) or the demo
+    time settings (a top-level `scale:`)."""
+    if _has_top_level(path, "scale"):
+        demo = check_demo(path)
+        return (f"demo time: {demo.scale:g}x faster; {', '.join(f.value for f in demo.families)} "
+                "demo policies generate and validate")
+    if _has_top_level(path, "people"):
         org = load_org(path)
         return f"organisation directory {org.version}, {len(org.people)} people, {len(org.departments)} departments"
     policy = load_policy(path)
@@ -53,9 +59,9 @@ def _summary(path: Path) -> str:
             f"{len(policy.spec.stages)} stages")
 
 
-def _is_directory_file(path: Path) -> bool:
+def _has_top_level(path: Path, key: str) -> bool:
     try:
-        return re.search(r"^people:", path.read_text(encoding="utf-8"), re.MULTILINE) is not None
+        return re.search(rf"^{key}:", path.read_text(encoding="utf-8"), re.MULTILINE) is not None
     except (OSError, UnicodeDecodeError):
         return False  # the policy loader reports unreadable files properly
 

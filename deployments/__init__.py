@@ -1,0 +1,1 @@
+"""Prefect deployments: `prefect.yaml` for work pools, `serve.py` for one machine (`desk up`)."""
