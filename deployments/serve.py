@@ -10,9 +10,10 @@ from datetime import timedelta
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
-from prefect.schedules import Interval
+from prefect.schedules import Cron, Interval
 from prefect.types.entrypoint import EntrypointType
 
+from flows.report import daily_report
 from flows.sweep import escalation_sweep
 
 SWEEP_EVERY = timedelta(seconds=30)  # urgent deadlines escalate within a minute of falling due
@@ -32,8 +33,18 @@ def deployments(sweep_every: timedelta = SWEEP_EVERY) -> list[RunnerDeployment]:
         # Import by module name: the runner finds the flow wherever it is started from.
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    assert isinstance(sweep, RunnerDeployment)  # to_deployment is sync outside an event loop
-    return [sweep]
+    reports = [
+        daily_report.to_deployment(
+            name=f"daily-{family}", parameters={"family": family},
+            schedules=[Cron("0 8 * * *", timezone=ZONE)],  # 08:00 in the policy's zone, every day
+            tags=["complaint-desk", family], entrypoint_type=EntrypointType.MODULE_PATH,
+            description=f"SLA compliance, overdue, escalations, reopen and satisfaction rates: {family}",
+        )
+        for family in ("property", "enterprise")
+    ]
+    deployments = [sweep, *reports]
+    assert all(isinstance(d, RunnerDeployment) for d in deployments)  # to_deployment is sync here
+    return [d for d in deployments if isinstance(d, RunnerDeployment)]
 
 
 def main(sweep_every: timedelta = SWEEP_EVERY) -> None:

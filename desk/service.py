@@ -22,7 +22,7 @@ from desk.errors import BadInput, ConcurrentUpdate, DeskError
 from desk.intake import Intake
 from desk.notify import Notification, Notifier
 from desk.policybook import PolicyBook
-from desk.store import schema
+from desk.store import queries, schema
 from desk.store.engine import Engine, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.uow import UnitOfWork
@@ -294,6 +294,11 @@ class Desk:
                     delivery.sent.append(row.id)
             uow.commit()
         return delivery
+
+    def daily_report(self, family: str, since: datetime, now: datetime) -> dict[str, Any]:
+        """The manager's morning read for one family (see store.queries.daily_report)."""
+        with UnitOfWork(self.engine) as uow:
+            return queries.daily_report(uow.connection, family, since, now)
 
     def next_due_at(self) -> datetime | None:
         with UnitOfWork(self.engine) as uow:

@@ -120,3 +120,65 @@ def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now
 def timers_of(db: Connection, complaint_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in db.execute(
         select(T).where(T.c.complaint_id == complaint_id).order_by(T.c.due_at, T.c.level)).mappings()]
+
+
+def daily_report(db: Connection, family: str, since: datetime, now: datetime) -> dict[str, Any]:
+    """What a manager reads each morning, for one family: deadlines that fell due in the window
+    (met in time or missed, by tier and stage), overdue now, escalations by level, reopen and
+    satisfaction rates, and the first responders' accountability board."""
+    from desk.store.tables import events as E
+    from desk.store.tables import handoffs as H
+
+    of_family = C.c.family == family
+    sla = db.execute(
+        select(C.c.tier, T.c.stage,
+               func.count().filter(and_(T.c.fired_at.is_(None), T.c.done_at.is_not(None))).label("met"),
+               func.count().filter(T.c.fired_at.is_not(None)).label("missed"),
+               func.count().filter(and_(T.c.fired_at.is_(None), T.c.done_at.is_(None))).label("open"))
+        .join(C, C.c.id == T.c.complaint_id)
+        .where(and_(of_family, T.c.kind == "stage_deadline", T.c.due_at >= since, T.c.due_at <= now))
+        .group_by(C.c.tier, T.c.stage).order_by(C.c.tier, T.c.stage)
+    ).mappings().all()
+    escalations = db.execute(
+        select(T.c.level, func.count()).join(C, C.c.id == T.c.complaint_id)
+        .where(and_(of_family, T.c.kind == "escalation", T.c.fired_at >= since, T.c.fired_at <= now))
+        .group_by(T.c.level).order_by(T.c.level)
+    ).all()
+    overdue = db.execute(select(func.count()).select_from(C).where(and_(of_family, OPEN, _overdue(now)))).scalar_one()
+    classified = db.execute(select(func.count()).select_from(C).where(and_(of_family, C.c.tier.is_not(None))))
+    reopened = db.execute(select(func.count()).select_from(C).where(and_(of_family, C.c.reopen_count > 0)))
+    outcomes = db.execute(
+        select(E.c.data).join(C, C.c.id == E.c.complaint_id)
+        .where(and_(of_family, E.c.name == "Revisited", E.c.at >= since, E.c.at <= now))
+    ).scalars().all()
+    satisfied = sum(1 for data in outcomes if (data or {}).get("outcome") == "satisfied")
+    owners = db.execute(
+        select(C.c.first_responder, func.count().filter(OPEN).label("open_owned"))
+        .where(of_family).group_by(C.c.first_responder).order_by(C.c.first_responder)
+    ).mappings().all()
+    bounces: dict[str, int] = {owner: n for owner, n in db.execute(
+        select(C.c.first_responder, func.count()).join(H, H.c.complaint_id == C.c.id)
+        .where(and_(of_family, H.c.bounce)).group_by(C.c.first_responder))}
+    breaches: dict[str, int] = {owner: n for owner, n in db.execute(
+        select(C.c.first_responder, func.count()).join(T, T.c.complaint_id == C.c.id)
+        .where(and_(of_family, T.c.kind == "stage_deadline", T.c.fired_at >= since, T.c.fired_at <= now))
+        .group_by(C.c.first_responder))}
+    classified_n, reopened_n = classified.scalar_one(), reopened.scalar_one()
+    return {
+        "family": family, "since": since, "until": now,
+        "sla": [{**dict(r), "compliance": _share(r["met"], r["met"] + r["missed"])} for r in sla],
+        "overdue_now": overdue,
+        "escalations_by_level": {int(level): n for level, n in escalations},
+        "reopen_rate": _share(reopened_n, classified_n),
+        "satisfaction_rate": _share(satisfied, len(outcomes)),
+        "revisits": len(outcomes),
+        "first_responders": [
+            {"first_responder": r["first_responder"], "open_owned": r["open_owned"],
+             "bounces": bounces.get(r["first_responder"], 0), "breaches": breaches.get(r["first_responder"], 0)}
+            for r in owners
+        ],
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None

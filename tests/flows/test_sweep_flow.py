@@ -90,3 +90,14 @@ def test_no_personal_data_reaches_prefect(desk_env: Path) -> None:
     for secret in (NAME, PHONE):
         assert secret not in logs and secret not in artifacts
         assert secret.encode("utf-8") not in raw, f"{secret} found in Prefect's database"
+
+
+def test_the_daily_report_publishes_a_summary_per_family(desk_env: Path) -> None:
+    from flows.report import daily_report
+
+    _file_overdue(1)
+    escalation_sweep()
+    assert daily_report(family="property")["overdue_now"] == 1
+    with get_client(sync_client=True) as client:
+        markdown = next(a for a in client.read_artifacts() if a.key == "daily-report-property")
+    assert "overdue now: **1**" in str(markdown.data) and "| li-na | 1 | 0 |" in str(markdown.data)

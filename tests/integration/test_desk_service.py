@@ -387,3 +387,56 @@ def test_escalations_owe_notifications_that_are_delivered_with_retries(desk: Des
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert {line["number"] for line in lines} == {later}
     assert "王建国" not in log.read_text(encoding="utf-8") and "13812345678" not in log.read_text(encoding="utf-8")
+
+
+def test_a_closed_evidence_window_moves_the_case_on_to_be_decided(desk: Desk) -> None:
+    """Seed 001: the respondent has 3 days to submit evidence; then the platform decides on what it has."""
+    t = at("2026-11-23 10:00")
+    number = desk.file(actor="xiao-yu", now=t, family="enterprise", complainant=PERSON).number
+    desk.classify(number, actor="xiao-yu", now=t, type="product_quality", responsibility="third_party")
+    desk.assign(number, actor="xiao-yu", now=t, handler="lin-xue")
+    desk.request_evidence(number, actor="lin-xue", now=t + timedelta(hours=1), respondent="seller shop 5581")
+    assert desk.fire_due_timers(at("2026-11-26 10:59")) == []
+    fired = desk.fire_due_timers(at("2026-11-26 11:00"))
+    assert [(f.kind, f.action) for f in fired] == [("evidence_deadline", "evidence_deadline_passed")]
+    with desk.reading() as uow:
+        c = uow.complaints.get(number).complaint
+    assert c.status == "assigned" and c.evidence_outcome == "deadline_passed"
+    assert c.events[-1].name == "EvidenceDeadlinePassed" and c.events[-1].actor == "desk"
+
+
+def test_the_daily_report_counts_what_managers_read(desk: Desk) -> None:
+    t = at("2026-11-23 09:00")
+    late = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(late, actor="li-na", now=t, type="cleaning_late")  # left alone: resolve due Thu 18:00
+    handled = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(handled, actor="li-na", now=t, type="cleaning_late")
+    desk.assign(handled, actor="li-na", now=t, handler="zhang-li")
+    desk.record_findings(handled, actor="zhang-li", now=t, findings="f")
+    desk.resolve(handled, actor="zhang-li", now=t, resolution="repair", detail="d")
+    desk.feed_back(handled, actor="li-na", now=t, channel="sms")
+    desk.record_revisit(handled, actor="li-na", now=t + timedelta(hours=1), outcome="unsatisfied")
+    desk.reopen(handled, actor="li-na", now=t + timedelta(hours=1), reason="again")
+    desk.record_findings(handled, actor="zhang-li", now=t + timedelta(hours=2), findings="g")
+    desk.resolve(handled, actor="zhang-li", now=t + timedelta(hours=2), resolution="repair", detail="e")
+    desk.feed_back(handled, actor="li-na", now=t + timedelta(hours=2), channel="sms")
+    desk.record_revisit(handled, actor="li-na", now=t + timedelta(hours=3), outcome="satisfied")
+    desk.close(handled, actor="li-na", now=t + timedelta(hours=3))
+    bounced = desk.file(actor="zhou-tao", now=t, family="property", complainant=PERSON).number
+    desk.classify(bounced, actor="zhou-tao", now=t, type="unreasonable_fees")
+    desk.assign(bounced, actor="zhou-tao", now=t, handler="zhao-min")
+    desk.hand_off(bounced, actor="zhao-min", now=t, to="zhou-tao", reason="not a fee question")
+    friday = at("2026-11-27 09:00")
+    desk.fire_due_timers(friday)
+
+    report = desk.daily_report("property", t - timedelta(days=1), friday)
+    assert report["overdue_now"] == 1
+    assert report["escalations_by_level"] == {1: 1, 2: 1}  # the late one: reminder, overdue notice
+    assert report["satisfaction_rate"] == 0.5 and report["revisits"] == 2
+    assert report["reopen_rate"] == round(1 / 3, 3)
+    resolve = next(r for r in report["sla"] if r["tier"] == "general" and r["stage"] == "resolve")
+    # Due by Thursday evening: both rounds of the handled one (met), the late one (missed).
+    assert (resolve["met"], resolve["missed"], resolve["compliance"]) == (2, 1, 0.667)
+    board = {r["first_responder"]: r for r in report["first_responders"]}
+    assert board["li-na"] == {"first_responder": "li-na", "open_owned": 1, "bounces": 0, "breaches": 1}
+    assert board["zhou-tao"]["bounces"] == 1 and board["zhou-tao"]["open_owned"] == 1
