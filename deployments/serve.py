@@ -25,6 +25,7 @@ def deployments(sweep_every: timedelta = SWEEP_EVERY) -> list[RunnerDeployment]:
     sweep = escalation_sweep.to_deployment(
         name="every-30s" if sweep_every == SWEEP_EVERY else f"every-{int(sweep_every.total_seconds())}s",
         schedules=[Interval(sweep_every, timezone=ZONE)],
+        parameters={"limit": 10_000, "batch": 200},
         tags=TAGS,
         description="Fires due deadlines along the escalation ladder, evidence windows and callbacks; "
                     "publishes a table artifact and complaint.escalated events; delivers the outbox.",
