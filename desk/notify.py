@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from desk.privacy import mask_phone
+
 
 @dataclass(frozen=True)
 class Notification:
@@ -21,6 +23,9 @@ class Notification:
     number: str
     kind: str
     payload: dict[str, Any]
+    # Only for satisfaction requests to the complainant: phone and e-mail, read from the
+    # complainants table at delivery. Adapters that write anywhere must mask it.
+    contact: dict[str, str | None] | None = None
 
 
 class Notifier(Protocol):
@@ -36,8 +41,12 @@ class LogNotifier:
 
     def send(self, notification: Notification) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = asdict(notification)
+        if notification.contact is not None:  # a log is not a place for phone numbers
+            line["contact"] = {"phone": mask_phone(notification.contact.get("phone")),
+                               "email": "***" if notification.contact.get("email") else None}
         with self.path.open("a", encoding="utf-8") as log:
-            log.write(json.dumps(asdict(notification), ensure_ascii=False, default=str) + "\n")
+            log.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
 
 class WebhookNotifier:

@@ -26,7 +26,7 @@ from desk.store import queries, schema
 from desk.store.engine import Engine, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.uow import UnitOfWork
-from desk.timers import Fired, fire_timer, notifications, reconcile, timer_rows, wanted
+from desk.timers import COMPLAINANT, Fired, fire_timer, notifications, reconcile, timer_rows, wanted
 from policies import Policy
 from states import Complaint, ComplaintError, DomainEvent, Tier, fire, receive
 
@@ -280,7 +280,11 @@ class Desk:
         delivery = Delivery()
         with UnitOfWork(self.engine) as uow:
             for row in uow.outbox.due(now, limit):
-                message = Notification(row.id, row.recipient, row.number, row.kind, dict(row.payload))
+                contact = None
+                if row.recipient == COMPLAINANT:
+                    person = uow.complaints.complainant(row.complaint_id)
+                    contact = {"phone": person.get("phone"), "email": person.get("email")}
+                message = Notification(row.id, row.recipient, row.number, row.kind, dict(row.payload), contact)
                 try:
                     notifier.send(message)
                 except Exception as error:  # a gateway can fail in any way; the row stays owed

@@ -20,6 +20,7 @@ from policies.tracking import stage_report
 from states import Complaint, fire
 
 Key = tuple[str, str, int, int]  # kind, stage, level, round
+COMPLAINANT = "complainant"  # outbox recipient meaning: the complaint's own complainant
 
 
 def wanted(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
@@ -42,11 +43,17 @@ def wanted(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
                 "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
     if c.status == "fed_back" and c.tier is not None:
         fed_back = next(e.at for e in reversed(c.events) if e.name == "FedBack")
-        for attempt, due in enumerate(policy.revisit_times(c.tier, fed_back), start=1):
+        times = policy.revisit_times(c.tier, fed_back)
+        for attempt, due in enumerate(times, start=1):
             if attempt > c.unreachable_attempts():
                 rows[("revisit", "revisit", attempt, c.round)] = {
                     "due_at": due, "met_by": ["revisited"],
                     "detail": {"by": policy.spec.revisit.by, "attempt": attempt}}
+        # After the last attempt's window, the complainant counts as unreached (policy: attempts).
+        retry = policy.spec.tiers.of(c.tier).revisit.retry_every
+        rows[("revisit_expiry", "revisit", 0, c.round)] = {
+            "due_at": policy.calendar.add(times[-1], retry).due, "met_by": ["revisited"],
+            "detail": {"attempts": len(times)}}
     return rows
 
 
@@ -99,6 +106,14 @@ def fire_timer(loaded: Loaded, timer: Any, directory: Directory, now: datetime) 
     elif timer.kind == "revisit":
         action = "callback_due"
         notified = tuple(directory.people_for([detail.get("by", "first_responder")], c))
+    elif timer.kind == "revisit_expiry":
+        # Nobody recorded reaching the complainant by the last attempt: record the attempts
+        # the policy allowed as unreached, so the owner can close; tell the owner.
+        action = "revisit_unreached"
+        while c.status == "fed_back" and c.unreachable_attempts() < (c.revisit_attempt_limit or 1):
+            fire(c, "record_revisit", actor=SYSTEM, at=now, outcome="unreachable",
+                 note="no callback recorded by the end of the last attempt")
+        notified = (c.first_responder,)
     return Fired(c.number, c.family.value, c.tier, c.type, timer.kind, timer.stage, timer.level, action,
                  notified, timer.due_at, now - timer.due_at)
 
@@ -109,6 +124,14 @@ def notifications(complaint_id: int, fired: Fired, now: datetime) -> list[dict[s
                "action": fired.action, "due_at": fired.due_at.isoformat(),
                "late_by_s": int(fired.late_by.total_seconds())}
     kind = "callback_due" if fired.kind == "revisit" else fired.kind
-    return [{"complaint_id": complaint_id, "number": fired.number, "recipient": person, "kind": kind,
-             "payload": payload, "created_at": now, "next_attempt_at": now, "attempts": 0}
-            for person in fired.notified]
+
+    def row(recipient: str, kind: str) -> dict[str, Any]:
+        return {"complaint_id": complaint_id, "number": fired.number, "recipient": recipient, "kind": kind,
+                "payload": payload, "created_at": now, "next_attempt_at": now, "attempts": 0}
+
+    rows = [row(person, kind) for person in fired.notified]
+    if fired.kind == "revisit" and fired.level == 1:
+        # The complainant is asked too (回访 by SMS or e-mail); their contact is looked up only
+        # when the notification is delivered, so it is never copied out of the complainants table.
+        rows.append(row(COMPLAINANT, "satisfaction_request"))
+    return rows

@@ -440,3 +440,42 @@ def test_the_daily_report_counts_what_managers_read(desk: Desk) -> None:
     board = {r["first_responder"]: r for r in report["first_responders"]}
     assert board["li-na"] == {"first_responder": "li-na", "open_owned": 1, "bounces": 0, "breaches": 1}
     assert board["zhou-tao"]["bounces"] == 1 and board["zhou-tao"]["open_owned"] == 1
+
+
+def test_callbacks_remind_ask_the_complainant_and_end_unreached(desk: Desk, tmp_path: Path) -> None:
+    """Revisit (回访): each attempt reminds whoever the policy names; the complainant gets a
+    satisfaction request; nobody reached by the end of the last attempt is recorded as unreached."""
+    from desk.notify import LogNotifier, Notification
+
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    desk.classify(number, actor="li-na", now=t, type="cleaning_late")  # general: 2 attempts, 1 working day apart
+    desk.assign(number, actor="li-na", now=t, handler="zhang-li")
+    desk.record_findings(number, actor="zhang-li", now=t, findings="f")
+    desk.resolve(number, actor="zhang-li", now=t, resolution="repair", detail="d")
+    desk.feed_back(number, actor="li-na", now=t + timedelta(hours=1), channel="sms")
+    fired = desk.fire_due_timers(at("2026-11-24 18:00"))  # first callback due at close of business
+    assert [(f.kind, f.level, f.notified) for f in fired] == [("revisit", 1, ("li-na",))]
+
+    class Gateway:
+        def __init__(self) -> None:
+            self.sent: list[Notification] = []
+
+        def send(self, notification: Notification) -> None:
+            self.sent.append(notification)
+
+    gateway = Gateway()
+    desk.deliver_notifications(gateway, at("2026-11-24 18:00"))
+    request = next(n for n in gateway.sent if n.kind == "satisfaction_request")
+    assert request.recipient == "complainant" and request.contact == {"phone": "13812345678", "email": None}
+    LogNotifier(tmp_path / "log").send(request)
+    assert "138****5678" in (tmp_path / "log").read_text(encoding="utf-8")
+    assert "13812345678" not in (tmp_path / "log").read_text(encoding="utf-8")
+
+    fired = desk.fire_due_timers(at("2026-11-26 18:00"))  # second attempt, then the end of the window
+    assert [(f.kind, f.action) for f in fired] == [("revisit", "callback_due"),
+                                                   ("revisit_expiry", "revisit_unreached")]
+    with desk.reading() as uow:
+        c = uow.complaints.get(number).complaint
+    assert c.status == "fed_back" and c.unreachable_attempts() == 2
+    desk.close(number, actor="li-na", now=at("2026-11-27 09:00"))  # allowed now: attempts exhausted
