@@ -1,8 +1,9 @@
 """`desk up --demo`: a stream of realistic complaints from the seed scenarios, on demo time.
 
-Every few seconds one complaint is filed, classified and assigned; half of them are then
-handled a step per tick until closed, the other half are left alone, so the sweeps have
-real deadlines to escalate. Complainants are invented (`业主 张先生`, 139 numbers).
+First one complaint that nobody triages (its deadline passes within a minute); then every
+few seconds one complaint is filed, classified and assigned; half of them are handled a
+step per tick until closed, the other half are left alone, so the sweeps have real
+deadlines to escalate. Complainants are invented (`业主 张先生`, 139 numbers).
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ class DemoFeed:
 
     def _run(self) -> None:
         desk = Desk.open(self.settings)
+        try:  # first, one complaint nobody picks up: its triage deadline passes in half a minute
+            desk.file(actor="li-na", now=datetime.now(UTC), family="property",
+                      complainant={"name": "业主孙女士", "phone": "13900009999",
+                                   "description": "电话没人回 (seed 003)"})
+        except (DeskError, ComplaintError) as error:
+            print(f"demo: {error}")
         for tick in itertools.count():
             if self._stop.is_set():
                 break

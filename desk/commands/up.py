@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 from datetime import timedelta
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -21,6 +23,7 @@ def up(
 ) -> None:
     """Start (or reuse) the local Prefect server, bring the database up to date, serve the flows.
     Ctrl-C stops everything this command started."""
+    _stop_on_signals()
     settings = Settings.from_env()
     server = PrefectServer(home=settings.home / "prefect", port=port)
     started = server.start()
@@ -49,3 +52,14 @@ def up(
         if started:
             server.stop()
             typer.echo("Prefect server stopped")
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C, and a service manager's SIGTERM, end `desk up` the same way: everything it
+    started is stopped. (A shell starting it in the background may have ignored SIGINT.)"""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
