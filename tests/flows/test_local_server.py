@@ -72,3 +72,27 @@ def test_the_served_sweep_deployment_runs_and_reports(tmp_path: Path) -> None:
             served.terminate()
             served.wait(timeout=30)
     assert not server.healthy()  # stopped with the test, as Ctrl-C stops `desk up`
+
+
+def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
+    import signal
+
+    port = _free_port()
+    env = {**os.environ, "DESK_HOME": str(tmp_path), "DESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}"}
+    up = subprocess.Popen([sys.executable, "-m", "desk", "up", "--port", str(port)], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = PrefectServer(home=tmp_path / "prefect", port=port)
+    try:
+        assert eventually(server.healthy, until=bool, within=120), "the Prefect server did not come up"
+        with prefect.settings.temporary_settings(updates={prefect.settings.PREFECT_API_URL: server.api_url}):
+            with get_client(sync_client=True) as client:
+                assert eventually(lambda: _deployment_exists(client), until=bool, within=120)
+        up.send_signal(signal.SIGTERM)  # what a service manager sends; Ctrl-C takes the same path
+        output, _ = up.communicate(timeout=60)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert up.returncode == 0, output
+    assert "Prefect started" in output and "Prefect server stopped" in output
+    assert not server.healthy()
+    assert (tmp_path / "desk.db").exists()  # migrations ran before serving
