@@ -84,9 +84,9 @@ def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
     server = PrefectServer(home=tmp_path / "prefect", port=port)
     try:
         assert eventually(server.healthy, until=bool, within=120), "the Prefect server did not come up"
-        with prefect.settings.temporary_settings(updates={prefect.settings.PREFECT_API_URL: server.api_url}):
-            with get_client(sync_client=True) as client:
-                assert eventually(lambda: _deployment_exists(client), until=bool, within=120)
+        api = {prefect.settings.PREFECT_API_URL: server.api_url}
+        with prefect.settings.temporary_settings(updates=api), get_client(sync_client=True) as client:
+            assert eventually(lambda: _deployment_exists(client), until=bool, within=120)
         up.send_signal(signal.SIGTERM)  # what a service manager sends; Ctrl-C takes the same path
         output, _ = up.communicate(timeout=60)
     finally:
