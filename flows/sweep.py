@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 
+from desk.timers import Fired
 from flows.access import local_minute, notifier, open_desk
 from flows.publish import publish_sweep
 
@@ -19,7 +20,7 @@ def _run_name() -> str:
 
 
 @task(name="fire-due-timers")
-def fire_due(limit: int, batch: int) -> tuple[list, str]:  # type: ignore[type-arg]
+def fire_due(limit: int, batch: int) -> tuple[list[Fired], str]:
     now = datetime.now(UTC)
     return open_desk().fire_due_timers(now, limit=limit, batch=batch), local_minute(now)
 
