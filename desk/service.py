@@ -155,25 +155,48 @@ class Desk:
         return self._act(number, "hand_off", actor, now, expected_version, args)
 
     def request_approval(self, number: str, *, actor: str, now: datetime, action: str, approver: str,
-                         amount: Decimal | None = None, expected_version: int | None = None) -> Outcome:
+                         amount: Decimal | None = None, cosigner: str | None = None,
+                         expected_version: int | None = None) -> Outcome:
+        """Asks a leader (and, where the policy's authority rung says `with`, a second one:
+        会同) to authorise an action beyond the requester's authority."""
         def args(c: Complaint, policy: Policy) -> dict[str, Any]:
             self.directory.require(approver)
-            return {"action": action, "approver": approver, "amount": amount}
+            if cosigner is not None:
+                self.directory.require(cosigner)
+            if amount is not None:
+                step = policy.authority_for(amount)
+                if step.with_ and cosigner is None:
+                    raise BadInput(f"cosigner: {amount} yuan is decided by {' or '.join(step.role)} together "
+                                   f"with {step.with_} ({policy.family} policy authority): name the {step.with_}")
+            return {"action": action, "approver": approver, "amount": amount, "cosigner": cosigner}
         return self._act(number, "request_approval", actor, now, expected_version, args)
 
     def approve(self, number: str, *, actor: str, now: datetime, approval: int, note: str | None = None,
                 expected_version: int | None = None) -> Outcome:
         def args(c: Complaint, policy: Policy) -> dict[str, Any]:
             asked = c.approval(approval)
-            limit = self.directory.authority_limit(policy, actor)
-            if asked is not None and asked.amount is not None and asked.amount > limit:
-                step = policy.authority_for(asked.amount)
-                raise BadInput(
-                    f"{actor} may approve up to {limit} yuan; {asked.amount} needs {' or '.join(step.role)}"
-                    + (f" with {step.with_}" if step.with_ else "") + f" ({policy.family} policy authority)"
-                )
+            if asked is not None and asked.amount is not None:
+                self._check_authority(policy, actor, asked.amount, jointly=asked.cosigner is not None,
+                                      as_cosigner=actor == asked.cosigner)
             return {"approval": approval, "note": note}
         return self._act(number, "approve", actor, now, expected_version, args)
+
+    def _check_authority(self, policy: Policy, actor: str, amount: Decimal, *, jointly: bool,
+                         as_cosigner: bool) -> None:
+        """Alone: the actor's own limit must cover the amount. Together (会同): the actor holds the
+        role the amount's rung names for their side."""
+        step = policy.authority_for(amount)
+        limit = self.directory.authority_limit(policy, actor)
+        if amount <= limit:
+            return
+        roles = self.directory.roles_of(actor)
+        needed = [step.with_] if as_cosigner and step.with_ else list(step.role)
+        if jointly and step.with_ and roles & set(needed):
+            return
+        raise BadInput(
+            f"{actor} may approve up to {limit} yuan alone; {amount} needs {' or '.join(step.role)}"
+            + (f" with {step.with_}" if step.with_ else "") + f" ({policy.family} policy authority)"
+        )
 
     def decline_approval(self, number: str, *, actor: str, now: datetime, approval: int, note: str,
                          expected_version: int | None = None) -> Outcome:

@@ -49,6 +49,13 @@ class Approval:
     status: ApprovalStatus = ApprovalStatus.PENDING
     decided_at: datetime | None = None
     note: str | None = None
+    # 会同: some amounts are decided by two leaders together; granted when both have signed.
+    cosigner: str | None = None
+    signed_by: tuple[str, ...] = ()
+
+    @property
+    def deciders(self) -> tuple[str, ...]:
+        return (self.approver, self.cosigner) if self.cosigner else (self.approver,)
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,8 @@ REQUEST_APPROVAL_GUARDS = (
     needs_text("action", "the action that needs approval"),
     needs_text("approver", "the approver"),
     Guard("an approval must be asked of someone else", lambda c, a: a.text("approver") != a.actor),
+    Guard("a co-signer must be a third person ('cosigner')",
+          lambda c, a: a.text("cosigner") is None or a.text("cosigner") not in (a.actor, a.text("approver"))),
     Guard("the amount must be a non-negative number of yuan ('amount')",
           lambda c, a: not a.has("amount") or a.amount("amount") is not None),
 )
@@ -175,37 +177,49 @@ def request_approval(c: Complaint, a: Args) -> Mapping[str, object]:
         requested_by=a.actor,
         approver=a.text("approver") or "",
         requested_at=a.at,
+        cosigner=a.text("cosigner"),
     )
     c.approvals.append(approval)
     return {"approval": approval.id, "action": approval.action, "amount": approval.amount,
-            "approver": approval.approver}
+            "approver": approval.approver, "cosigner": approval.cosigner}
 
 
 def _pending_for_actor(c: Complaint, a: Args) -> bool:
     approval = c.approval(a.integer("approval") or 0)
-    return approval is not None and approval.status is ApprovalStatus.PENDING and approval.approver == a.actor
+    return (approval is not None and approval.status is ApprovalStatus.PENDING
+            and a.actor in approval.deciders and a.actor not in approval.signed_by)
 
 
 DECIDE_GUARDS = (
-    Guard("'approval' must name a pending approval asked of you", _pending_for_actor),
+    Guard("'approval' must name a pending approval asked of you that you have not signed", _pending_for_actor),
 )
 
 
-def _decide(c: Complaint, a: Args, status: ApprovalStatus) -> Mapping[str, object]:
+def _decide(c: Complaint, a: Args, granting: bool) -> Mapping[str, object]:
     approval_id = a.integer("approval") or 0
     index = next(i for i, x in enumerate(c.approvals) if x.id == approval_id)
-    decided = replace(c.approvals[index], status=status, decided_at=a.at, note=a.text("note"))
+    current = c.approvals[index]
+    signed = (*current.signed_by, a.actor) if granting else current.signed_by
+    if not granting:
+        status = ApprovalStatus.DECLINED  # either decider can stop it
+    elif set(current.deciders) <= set(signed):
+        status = ApprovalStatus.GRANTED
+    else:
+        status = ApprovalStatus.PENDING  # waiting for the other signature
+    decided = replace(current, status=status, signed_by=signed, note=a.text("note") or current.note,
+                      decided_at=a.at if status is not ApprovalStatus.PENDING else None)
     c.approvals[index] = decided
     return {"approval": decided.id, "action": decided.action, "amount": decided.amount,
-            "approver": decided.approver, "status": str(status)}
+            "approver": decided.approver, "cosigner": decided.cosigner, "signed_by": list(signed),
+            "status": str(status)}
 
 
 def approve(c: Complaint, a: Args) -> Mapping[str, object]:
-    return _decide(c, a, ApprovalStatus.GRANTED)
+    return _decide(c, a, granting=True)
 
 
 def decline_approval(c: Complaint, a: Args) -> Mapping[str, object]:
-    return _decide(c, a, ApprovalStatus.DECLINED)
+    return _decide(c, a, granting=False)
 
 
 # -- escalation (not a state: a boundary event on any open state) -------------------

@@ -75,10 +75,13 @@ def register(app: typer.Typer) -> None:
     def request_approval(number: Number, approver: Annotated[str, typer.Option()],
                          action: Annotated[str, typer.Option(help="e.g. resolve")] = "resolve",
                          amount: Annotated[str | None, typer.Option(help="yuan")] = None,
+                         cosigner: Annotated[str | None, typer.Option(
+                             help="the second leader, where the policy has amounts decided together (会同)")] = None,
                          as_: As = None, if_version: IfVersion = None) -> None:
         """Ask a leader for authority beyond yours (如因权力限制可向领导请求授权批准)."""
         _done(open_desk().request_approval(number, actor=actor(as_), now=now(), action=action, approver=approver,
-                                           amount=_money(amount, "--amount"), expected_version=if_version))
+                                           amount=_money(amount, "--amount"), cosigner=cosigner,
+                                           expected_version=if_version))
 
     @app.command()
     @reports_errors

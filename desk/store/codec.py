@@ -68,7 +68,7 @@ def _revive(kind: type, data: dict[str, Any]) -> Any:
             value = ApprovalStatus(str(value))
         elif f.name == "data":
             value = value or {}
-        elif f.name == "notify":
+        elif f.name in ("notify", "signed_by"):
             value = tuple(value or ())
         values[f.name] = value
     return kind(**values)

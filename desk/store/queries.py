@@ -104,16 +104,19 @@ def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now
             if row["number"] not in seen:
                 seen.add(row["number"])
                 callbacks.append(dict(row))
-    approvals = db.execute(
-        select(C.c.number, A.c.approval_no, A.c.action, A.c.amount, A.c.requested_by, A.c.requested_at)
+    asked = db.execute(
+        select(C.c.number, A.c.approval_no, A.c.action, A.c.amount, A.c.requested_by, A.c.requested_at,
+               A.c.signed_by)
         .join(C, C.c.id == A.c.complaint_id)
-        .where(and_(A.c.approver == person, A.c.status == "pending"))
+        .where(and_(or_(A.c.approver == person, A.c.cosigner == person), A.c.status == "pending"))
         .order_by(A.c.requested_at)
     ).mappings().all()
+    approvals = [{k: v for k, v in r.items() if k != "signed_by"} for r in asked
+                 if person not in (r["signed_by"] or [])]  # signed already: waiting for the other
     return {
         "complaints": sorted((dict(r) for r in mine), key=lambda r: (r["next_due"] is None, r["next_due"] or now)),
         "callbacks": sorted(callbacks, key=lambda r: r["due_at"]),
-        "approvals": [dict(r) for r in approvals],
+        "approvals": approvals,
     }
 
 

@@ -23,7 +23,7 @@ from desk.store.tables import events as E
 from desk.store.tables import handoffs as H
 from desk.store.tables import outbox as O
 from desk.store.tables import timers as T
-from states import Complaint
+from states import Approval, Complaint
 
 BY_NUMBER = select(C).where(C.c.number == bindparam("number"))
 BY_NUMBER_LOCKED = BY_NUMBER.with_for_update()
@@ -64,7 +64,7 @@ class Loaded:
     version: int
     events_stored: int
     handoffs_stored: int
-    approvals_stored: dict[int, str] = field(default_factory=dict)  # approval no -> status
+    approvals_stored: dict[int, str] = field(default_factory=dict)  # approval no -> status and signatures
 
 
 class Complaints:
@@ -118,7 +118,7 @@ class Complaints:
             raise NotFound(missing)
         complaint = restore(dict(row))
         return Loaded(complaint, row["id"], row["version"], len(complaint.events), len(complaint.handoffs),
-                      {a.id: a.status.value for a in complaint.approvals})
+                      {a.id: _approval_state(a) for a in complaint.approvals})
 
     def events(self, complaint_id: int) -> list[dict[str, Any]]:
         """The audit trail as stored in the append-only log."""
@@ -158,18 +158,24 @@ class Complaints:
             ])
         for a in c.approvals:
             before = loaded.approvals_stored.get(a.id)
-            values = {"status": a.status.value, "decided_at": a.decided_at, "note": a.note}
+            values = {"status": a.status.value, "decided_at": a.decided_at, "note": a.note,
+                      "signed_by": list(a.signed_by)}
             if before is None:
                 self.db.execute(insert(A), {
                     "complaint_id": complaint_id, "approval_no": a.id, "action": a.action, "amount": a.amount,
                     "requested_by": a.requested_by, "approver": a.approver, "requested_at": a.requested_at,
-                    **values})
-            elif before != a.status.value:
+                    "cosigner": a.cosigner, **values})
+            elif before != _approval_state(a):
                 self.db.execute(UPDATE_APPROVAL, {"cid": complaint_id, "no": a.id, **values})
 
     def complainant(self, complaint_id: int) -> dict[str, Any]:
         row = self.db.execute(COMPLAINANT_OF, {"cid": complaint_id}).mappings().first()
         return dict(row) if row else {}
+
+
+def _approval_state(a: Approval) -> str:
+    """What can change on a stored approval: its status and who has signed (会同)."""
+    return f"{a.status.value}:{','.join(a.signed_by)}"
 
 
 def _columns(c: Complaint) -> dict[str, Any]:

@@ -135,6 +135,8 @@ class ApprovalRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+    cosigner: Mapped[str | None] = mapped_column(String(64))  # 会同: the second decider, if any
+    signed_by: Mapped[list[str] | None] = mapped_column(Json)
 
     __table_args__ = (UniqueConstraint("complaint_id", "approval_no"), Index(None, "approver", "status"))
 

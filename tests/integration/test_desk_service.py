@@ -266,7 +266,10 @@ def test_tasks_show_what_waits_on_each_person(desk: Desk) -> None:
     desk.classify(fees, actor="li-na", now=t, type="unreasonable_fees")
     desk.assign(fees, actor="li-na", now=t, handler="zhao-min")
     desk.record_findings(fees, actor="zhao-min", now=t, findings="overcharged for parking")
-    desk.request_approval(fees, actor="zhao-min", now=t, action="resolve", approver="qian-bo", amount=300)
+    with pytest.raises(BadInput, match="300 yuan is decided by department_head together with duty_manager"):
+        desk.request_approval(fees, actor="zhao-min", now=t, action="resolve", approver="qian-bo", amount=300)
+    desk.request_approval(fees, actor="zhao-min", now=t, action="resolve", approver="he-ping", amount=300,
+                          cosigner="qian-bo")
     parcel = desk.file(actor="xiao-yu", now=t, family="enterprise", complainant=PERSON).number
     desk.classify(parcel, actor="xiao-yu", now=t, type="enquiry")
     desk.assign(parcel, actor="xiao-yu", now=t, handler="chen-hui")
@@ -284,13 +287,23 @@ def test_tasks_show_what_waits_on_each_person(desk: Desk) -> None:
     assert [r["number"] for r in tasks_of("li-na")["complaints"]] == [fees]  # owner
     assert [r["number"] for r in tasks_of("zhao-min")["complaints"]] == [fees]  # handler
     assert [(r["number"], r["action"]) for r in tasks_of("qian-bo")["approvals"]] == [(fees, "resolve")]
+    assert [r["number"] for r in tasks_of("he-ping")["approvals"]] == [fees]
     callbacks = tasks_of("gao-fei")["callbacks"]  # the enterprise policy sends callbacks to quality
     assert [(r["number"], r["attempt"]) for r in callbacks] == [(parcel, 1)]
     assert tasks_of("li-na")["callbacks"] == []
-    # The approver's authority comes from the policy: qian-bo is a duty manager, who may decide 300 only
-    # together with a department head; the department head of finance may not approve it alone either.
-    with pytest.raises(BadInput, match="may approve up to 0 yuan; 300 needs department_head with duty_manager"):
-        desk.approve(fees, actor="qian-bo", now=t, approval=1)
+    # 会同 (seed 001): 50-500 yuan is decided by a department head together with the duty manager.
+    desk.approve(fees, actor="he-ping", now=t, approval=1)
+    assert tasks_of("he-ping")["approvals"] == []  # signed; waiting for the duty manager
+    with pytest.raises(GuardRefused, match="beyond the resolver's authority"):
+        desk.resolve(fees, actor="zhao-min", now=t, resolution="compensation", detail="refund", compensation=300)
+    granted = desk.approve(fees, actor="qian-bo", now=t, approval=1, note="agreed by phone")
+    assert granted.event.data["status"] == "granted" and granted.event.data["signed_by"] == ["he-ping", "qian-bo"]
+    resolved = desk.resolve(fees, actor="zhao-min", now=t, resolution="compensation", detail="refund",
+                            compensation=300)
+    assert resolved.event.data["approved_by"] == "he-ping"
+    with desk.reading() as uow:
+        stored = uow.complaints.get(fees).complaint.approvals[0]
+    assert (stored.status, stored.signed_by, stored.cosigner) == ("granted", ("he-ping", "qian-bo"), "qian-bo")
 
 
 def test_the_board_counts_overdue_complaints_and_escalation_levels(desk: Desk) -> None:

@@ -250,3 +250,25 @@ def test_an_urgent_property_complaint_is_dispatched_before_it_is_classified() ->
     fire(c, "classify", actor="li-agent", at=T0, type="burst_pipe", tier="urgent", responsibility="own",
          policy_version="2026.11-1", revisit_attempts=3)
     assert c.status == "classified"
+
+
+def test_an_amount_decided_together_needs_both_signatures() -> None:
+    """Seed 001 三级投诉: 50-500 yuan by the provincial supervisor together with the office manager (会同)."""
+    c, clock = _assigned()
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="damage")
+    with pytest.raises(GuardRefused, match="a co-signer must be a third person"):
+        fire(c, "request_approval", actor="wang-maint", at=clock(), action="resolve", amount=300,
+             approver="chen-head", cosigner="chen-head")
+    fire(c, "request_approval", actor="wang-maint", at=clock(), action="resolve", amount=300,
+         approver="chen-head", cosigner="zhou-duty")
+    fire(c, "approve", actor="chen-head", at=clock(), approval=1)
+    assert c.approvals[0].status == "pending" and c.approvals[0].signed_by == ("chen-head",)
+    with pytest.raises(GuardRefused, match="that you have not signed"):
+        fire(c, "approve", actor="chen-head", at=clock(), approval=1)
+    with pytest.raises(GuardRefused, match="beyond the resolver's authority"):
+        fire(c, "resolve", actor="wang-maint", at=clock(), resolution="compensation", detail="x",
+             compensation=300, authority_limit=50)
+    fire(c, "approve", actor="zhou-duty", at=clock(), approval=1)
+    assert c.approvals[0].status == "granted"
+    fire(c, "resolve", actor="wang-maint", at=clock(), resolution="compensation", detail="x",
+         compensation=300, authority_limit=50)
