@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -46,10 +47,7 @@ def file(
                f"first responder: {person}")
 
 
-def _bulk(path: Path, person: str, moment_now: object) -> None:
-    from datetime import datetime
-
-    assert isinstance(moment_now, datetime)
+def _bulk(path: Path, person: str, moment_now: datetime) -> None:
     rows = read_rows(path, moment_now)  # every bad row reported before anything is written
     desk = open_desk()
     columns = (TextColumn("filing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -12,6 +12,8 @@ from sqlalchemy import Connection, and_, exists, func, or_, select
 from desk.store.tables import approvals as A
 from desk.store.tables import complainants as P
 from desk.store.tables import complaints as C
+from desk.store.tables import events as E
+from desk.store.tables import handoffs as H
 from desk.store.tables import timers as T
 from states import TERMINAL
 
@@ -129,9 +131,6 @@ def daily_report(db: Connection, family: str, since: datetime, now: datetime) ->
     """What a manager reads each morning, for one family: deadlines that fell due in the window
     (met in time or missed, by tier and stage), overdue now, escalations by level, reopen and
     satisfaction rates, and the first responders' accountability board."""
-    from desk.store.tables import events as E
-    from desk.store.tables import handoffs as H
-
     of_family = C.c.family == family
     sla = db.execute(
         select(C.c.tier, T.c.stage,
