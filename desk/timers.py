@@ -8,6 +8,7 @@ in batches, each exactly once (a conditional update in the transaction that reco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,10 +24,14 @@ Key = tuple[str, str, int, int]  # kind, stage, level, round
 COMPLAINANT = "complainant"  # outbox recipient meaning: the complaint's own complainant
 
 
-def wanted(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
-    """Every timer the complaint should have pending now."""
+def wanted(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]] | None = None
+           ) -> dict[Key, dict[str, Any]]:
+    """Every timer the complaint should have pending now. Given its `stored` timers, deadlines
+    and ladders already written are taken from them instead of being computed again."""
+    stored = stored or {}
+    known = {(k[1], k[3]): t["due_at"] for k, t in stored.items() if k[0] in ("stage_deadline", "evidence_deadline")}
     rows: dict[Key, dict[str, Any]] = {}
-    for status in stage_report(policy, c):
+    for status in stage_report(policy, c, known):
         if status.met_at is not None:
             continue
         d = status.deadline
@@ -35,8 +40,11 @@ def wanted(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
             rows[("evidence_deadline", d.stage, 0, status.round)] = {
                 "due_at": d.due_at, "met_by": met_by, "detail": {"on_expiry": d.on_expiry}}
             continue
-        rows[("stage_deadline", d.stage, 0, status.round)] = {
-            "due_at": d.due_at, "met_by": met_by, "detail": {"basis": d.basis}}
+        key = ("stage_deadline", d.stage, 0, status.round)
+        rows[key] = {"due_at": d.due_at, "met_by": met_by, "detail": {"basis": d.basis}}
+        if key in stored:  # its ladder was written with it
+            rows.update((k, {}) for k in stored if k[0] == "escalation" and (k[1], k[3]) == (d.stage, status.round))
+            continue
         for step in policy.ladder(c.tier, d, status.started_at):
             rows[("escalation", d.stage, step.level, status.round)] = {
                 "due_at": step.due_at, "met_by": met_by,
@@ -64,10 +72,10 @@ def timer_rows(complaint_id: int, want: dict[Key, dict[str, Any]]) -> list[dict[
 
 def reconcile(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> None:
     """Writes the timers the complaint now needs and finishes those it no longer does."""
-    stored = {(t.kind, t.stage, t.level, t.round): t for t in uow.timers.of(loaded.id)}
-    want = wanted(policy, loaded.complaint)
+    stored = {(t["kind"], t["stage"], t["level"], t["round"]): t for t in uow.timers.keys_of(loaded.id)}
+    want = wanted(policy, loaded.complaint, stored)
     uow.timers.add(timer_rows(loaded.id, {k: row for k, row in want.items() if k not in stored}))
-    uow.timers.finish((t.id for k, t in stored.items() if t.done_at is None and k not in want), now)
+    uow.timers.finish((t["id"] for k, t in stored.items() if t["done_at"] is None and k not in want), now)
 
 
 @dataclass(frozen=True)

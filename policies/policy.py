@@ -5,7 +5,8 @@ All functions take the moment they count from; none reads the clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
@@ -29,8 +30,14 @@ class StageDeadline:
     due_at: datetime  # in the policy's time zone; storage keeps UTC
     basis: str  # "clock" or "working"
     rule: str  # where the duration came from: "tier urgent", "type harassment", "stage evidence"
-    explanation: str
     on_expiry: str | None
+    # Worked out only when someone asks "why this date?": every transition computes deadlines,
+    # few are ever explained.
+    explain: Callable[[], str] = field(repr=False, compare=False, default=lambda: "")
+
+    @property
+    def explanation(self) -> str:
+        return self.explain()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,23 +98,31 @@ class Policy:
         return (within, f"stage {stage}") if within is not None else None
 
     def deadline(
-        self, key: str | None, tier: Tier | str | None, stage: str, started_at: datetime
+        self, key: str | None, tier: Tier | str | None, stage: str, started_at: datetime,
+        known_due: datetime | None = None,
     ) -> StageDeadline | None:
+        """The stage's deadline from `started_at`. `known_due` is the due time already stored for
+        it (deadlines are computed once and kept as rows): the calendar is not consulted again."""
         found = self.duration_for(key, tier, stage)
         if found is None:
             return None
         duration, rule = found
         spec: StageSpec = self.spec.stages[stage]
-        span: Span = self.calendar.add(started_at, duration)
+
+        def explain() -> str:
+            span: Span = self.calendar.add(started_at, duration)
+            return f"{rule}: {span.explain()}"
+
+        due = known_due if known_due is not None else self.calendar.add(started_at, duration).due
         return StageDeadline(
             stage=stage,
             starts_in=spec.from_,
             met_by=tuple(spec.until),
-            due_at=span.due,
-            basis=span.basis,
+            due_at=due,
+            basis=duration.basis,
             rule=rule,
-            explanation=f"{rule}: {span.explain()}",
             on_expiry=spec.on_expiry,
+            explain=explain,
         )
 
     def deadlines_from(

@@ -14,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,12 +28,19 @@ NEW_ROUND = ("Reopened", "Appealed")
 class StageStatus:
     round: int
     started_at: datetime
-    deadline: StageDeadline
+    stage: str
+    met_by: tuple[str, ...]
+    # The deadline is worked out on first use: a replay after each transition needs only the
+    # stages still open, and those usually have their due time stored already.
+    compute: Callable[[], StageDeadline]
     met_at: datetime | None = None
+    computed: StageDeadline | None = None
 
     @property
-    def stage(self) -> str:
-        return self.deadline.stage
+    def deadline(self) -> StageDeadline:
+        if self.computed is None:
+            self.computed = self.compute()
+        return self.computed
 
     @property
     def due_at(self) -> datetime:
@@ -51,8 +59,8 @@ class StageStatus:
 
 
 class _Replay:
-    def __init__(self, policy: Policy, complaint: Complaint) -> None:
-        self.policy, self.complaint = policy, complaint
+    def __init__(self, policy: Policy, complaint: Complaint, known: Mapping[tuple[str, int], datetime]) -> None:
+        self.policy, self.complaint, self.known = policy, complaint, known
         self.report: list[StageStatus] = []
         self.entered: list[tuple[str, datetime]] = []  # (state, when), in order
         self.type_key: str | None = None
@@ -60,11 +68,18 @@ class _Replay:
         self.round = 1
 
     def start(self, stage: str, started_at: datetime) -> None:
-        deadline = self.policy.deadline(self.type_key, self.tier, stage, started_at)
-        if deadline is None:
+        key, tier, known = self.type_key, self.tier, self.known.get((stage, self.round))
+        if self.policy.duration_for(key, tier, stage) is None:
             return
-        status = StageStatus(self.round, started_at, deadline)
-        met = [when for state, when in self.entered if when >= started_at and _meets(deadline, state)]
+        policy = self.policy
+
+        def compute() -> StageDeadline:
+            deadline = policy.deadline(key, tier, stage, started_at, known)
+            assert deadline is not None  # duration_for said this stage is timed
+            return deadline
+
+        status = StageStatus(self.round, started_at, stage, tuple(self.policy.spec.stages[stage].until), compute)
+        met = [when for state, when in self.entered if when >= started_at and _meets(status, state)]
         status.met_at = met[0] if met else None
         self.report.append(status)
 
@@ -99,7 +114,7 @@ class _Replay:
             if moved:
                 self.entered.append((event.dest, event.at))
                 for status in self.report:
-                    if status.met_at is None and _meets(status.deadline, event.dest):
+                    if status.met_at is None and _meets(status, event.dest):
                         status.met_at = event.at
             if event.trigger in ("classify", "reclassify"):
                 self.classified(dict(event.data))
@@ -112,10 +127,12 @@ class _Replay:
         return self.report
 
 
-def stage_report(policy: Policy, complaint: Complaint) -> list[StageStatus]:
-    """Every stage deadline of every round, in the order they started."""
-    return _Replay(policy, complaint).run()
+def stage_report(policy: Policy, complaint: Complaint,
+                 known: Mapping[tuple[str, int], datetime] | None = None) -> list[StageStatus]:
+    """Every stage deadline of every round, in the order they started. `known` holds due times
+    already stored, by (stage, round), so that only new deadlines are computed."""
+    return _Replay(policy, complaint, known or {}).run()
 
 
-def _meets(deadline: StageDeadline, state: str) -> bool:
-    return state in deadline.met_by or state in TERMINAL
+def _meets(status: StageStatus, state: str) -> bool:
+    return state in status.met_by or state in TERMINAL

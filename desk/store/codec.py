@@ -1,11 +1,18 @@
-"""Complaint aggregates to rows and back. JSON holds plain values: ISO times, decimal strings."""
+"""Complaint aggregates to rows and back. JSON holds plain values: ISO times, decimal strings.
+
+Both directions run on every transition, so they avoid the generic tools (`dataclasses.asdict`
+deep-copies; reading field types per item is slow): each record class gets its field list and
+converters worked out once, and a save re-serialises only what was appended since the load.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields, is_dataclass
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from states import Approval, Complaint, DomainEvent, Escalation, Finding, HandOff, Resolution, RevisitAttempt
@@ -23,14 +30,23 @@ RECORD_LISTS: dict[str, type] = {
     "handoffs": HandOff,
     "approvals": Approval,
 }
+# Lists a transition only ever appends to (records are frozen): their stored prefix is reused.
+APPEND_ONLY = ("findings", "resolutions", "revisits", "escalations", "events", "handoffs")
 RECORD_SCALARS = (
     "responsibility", "revisit_attempt_limit", "appeal_count", "dispatched_crew", "evidence",
     "evidence_outcome", "feedback_channel", "exit_reason", "final_decision", "round_started_at",
 )
 
 
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready copy: datetimes to ISO text, decimals to strings, enums to values."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -38,7 +54,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: plain(v) for k, v in asdict(value).items()}
+        return {name: plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -46,36 +62,65 @@ def plain(value: Any) -> Any:
     return value
 
 
-def to_record(c: Complaint) -> dict[str, Any]:
+def to_record(c: Complaint, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The record column's value; with the record as it was loaded (`stored`), items already
+    there are reused rather than serialised again."""
     record: dict[str, Any] = {name: plain(getattr(c, name)) for name in RECORD_SCALARS}
     for name in RECORD_LISTS:
-        record[name] = plain(getattr(c, name))
+        items = getattr(c, name)
+        kept = (stored or {}).get(name) or [] if name in APPEND_ONLY else []
+        if len(kept) > len(items):
+            kept = []  # not a prefix after all: write the list afresh
+        record[name] = kept + [plain(item) for item in items[len(kept):]]
     return record
 
 
-def _revive(kind: type, data: dict[str, Any]) -> Any:
-    values: dict[str, Any] = {}
+def _iso(value: Any) -> Any:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _decimal(value: Any) -> Any:
+    return None if value is None else Decimal(value)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(value or ())
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value or {})
+
+
+@cache
+def _converters(kind: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """How to turn each stored field of a record class back into its Python value."""
+    found: list[tuple[str, Callable[[Any], Any] | None]] = []
     for f in fields(kind):
-        value = data.get(f.name)
         hint = str(f.type)
-        if value is not None and "datetime" in hint:
-            value = datetime.fromisoformat(value)
-        elif value is not None and "Decimal" in hint:
-            value = Decimal(value)
+        convert: Callable[[Any], Any] | None = None
+        if "datetime" in hint:
+            convert = _iso
+        elif "Decimal" in hint:
+            convert = _decimal
         elif f.name == "outcome":
-            value = RevisitOutcome(str(value))
+            convert = RevisitOutcome
         elif f.name == "status" and kind is Approval:
-            value = ApprovalStatus(str(value))
+            convert = ApprovalStatus
         elif f.name == "data":
-            value = value or {}
+            convert = _mapping
         elif f.name in ("notify", "signed_by"):
-            value = tuple(value or ())
-        values[f.name] = value
-    return kind(**values)
+            convert = _strings
+        found.append((f.name, convert))
+    return tuple(found)
 
 
-def restore(row: dict[str, Any]) -> Complaint:
-    """Rebuilds the aggregate from its row (columns + record)."""
+def _revive(kind: type, data: dict[str, Any]) -> Any:
+    return kind(**{name: convert(data.get(name)) if convert else data.get(name)
+                   for name, convert in _converters(kind)})
+
+
+def restore(row: Any) -> Complaint:
+    """Rebuilds the aggregate from its row (columns + record), given as a mapping."""
     c = Complaint(
         number=row["number"], family=row["family"], first_responder=row["first_responder"],
         received_at=row["received_at"], channel=row["channel"], status=row["status"],

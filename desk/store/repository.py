@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, u
 
 from desk.errors import ConcurrentUpdate, NotFound
 from desk.store.codec import plain, restore, to_record
+from desk.store.prepared import Statements
 from desk.store.tables import approvals as A
 from desk.store.tables import complainants, counters
 from desk.store.tables import complaints as C
@@ -36,6 +37,8 @@ SAVE_COMPLAINT = update(C).where(and_(C.c.id == bindparam("cid"), C.c.version ==
 UPDATE_APPROVAL = update(A).where(and_(A.c.complaint_id == bindparam("cid"), A.c.approval_no == bindparam("no")))
 COMPLAINANT_OF = select(complainants).where(complainants.c.complaint_id == bindparam("cid"))
 TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
+TIMER_KEYS_OF = select(T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at, T.c.done_at).where(
+    T.c.complaint_id == bindparam("cid"))
 FINISH_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.done_at.is_(None))).values(
     done_at=bindparam("now"))
 FIRE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at.is_(None))).values(
@@ -65,17 +68,29 @@ class Loaded:
     events_stored: int
     handoffs_stored: int
     approvals_stored: dict[int, str] = field(default_factory=dict)  # approval no -> status and signatures
+    record: dict[str, Any] = field(default_factory=dict)  # the record column as read
+
+
+COLUMNS = ("number", "family", "type", "tier", "status", "first_responder", "handler", "department", "channel",
+           "policy_version", "round", "reopen_count", "record")
+EVENT_COLUMNS = ("complaint_id", "seq", "name", "trigger", "source", "dest", "actor", "at", "data")
+NEW_COMPLAINT = (*COLUMNS, "idempotency_key", "version", "received_at", "updated_at")
+SAVED_COMPLAINT = (*COLUMNS, "version", "updated_at")
+HANDOFF_COLUMNS = ("complaint_id", "seq", "from_handler", "to_handler", "to_department", "reason", "actor", "at",
+                   "bounce")
 
 
 class Complaints:
-    def __init__(self, connection: Connection) -> None:
-        self.db = connection
+    def __init__(self, connection: Connection, statements: Statements) -> None:
+        self.db, self.sql = connection, statements
         self.postgres = connection.dialect.name == "postgresql"
 
     def next_numbers(self, year: int, n: int = 1) -> list[str]:
         """Reserves `n` consecutive complaint numbers of a year (TS-2026-000123), in one statement."""
         name = f"TS-{year}"
-        last = self.db.execute(BUMP_COUNTER, {"counter": name, "n": n}).scalar()
+        bump = self.sql.prepared("bump_counter", lambda: BUMP_COUNTER)
+        found = self.sql.fetch_one(bump, {"counter": name, "n": n})
+        last = found["value"] if found else None
         if last is None:
             self.db.execute(insert(counters), {"name": name, "value": n})
             last = n
@@ -89,36 +104,42 @@ class Complaints:
         return {key: number for key, number in rows}
 
     def add_many(self, filings: list[tuple[Complaint, dict[str, Any], str | None]], now: datetime) -> list[int]:
-        """Inserts new complaints with their complainants and first events, a few statements per batch."""
-        ids: list[int] = list(self.db.execute(
-            insert(C).returning(C.c.id, sort_by_parameter_order=True),
-            [{**_columns(c), "idempotency_key": key, "version": 1, "received_at": c.received_at, "updated_at": now}
-             for c, _, key in filings],
-        ).scalars())
+        """Inserts new complaints with their complainants and first events."""
+        add = self.sql.prepared("add_complaint", lambda: insert(C).returning(C.c.id), NEW_COMPLAINT)
+        ids: list[int] = []
+        for c, _, key in filings:
+            values = {**_columns(c), "idempotency_key": key, "version": 1, "received_at": c.received_at,
+                      "updated_at": now}
+            ids.append(self.sql.fetch_one(add, values)["id"])  # type: ignore[index]
         self.db.execute(insert(complainants), [{"complaint_id": cid, **person}
                                                for cid, (_, person, _) in zip(ids, filings, strict=True)])
-        self.db.execute(insert(E), [
-            {"complaint_id": cid, "seq": i + 1, "name": e.name, "trigger": e.trigger, "source": e.source,
-             "dest": e.dest, "actor": e.actor, "at": e.at, "data": plain(dict(e.data))}
-            for cid, (c, _, _) in zip(ids, filings, strict=True) for i, e in enumerate(c.events)
-        ])
+        self._add_events([(cid, i + 1, e) for cid, (c, _, _) in zip(ids, filings, strict=True)
+                          for i, e in enumerate(c.events)])
         return ids
 
+    def _add_events(self, rows: list[tuple[int, int, Any]]) -> None:
+        add = self.sql.prepared("add_event", lambda: insert(E), EVENT_COLUMNS)
+        self.sql.execute_many(add, (
+            {"complaint_id": cid, "seq": seq, "name": e.name, "trigger": e.trigger, "source": e.source,
+             "dest": e.dest, "actor": e.actor, "at": e.at, "data": plain(dict(e.data))}
+            for cid, seq, e in rows))
+
     def get(self, number: str, *, for_update: bool = False) -> Loaded:
-        query = BY_NUMBER_LOCKED if for_update and self.postgres else BY_NUMBER
-        return self._load(self.db.execute(query, {"number": number}).mappings().first(), f"no complaint {number}")
+        locked = for_update and self.postgres
+        query = self.sql.prepared(f"by_number:{locked}", lambda: BY_NUMBER_LOCKED if locked else BY_NUMBER)
+        return self._load(self.sql.fetch_one(query, {"number": number}), f"no complaint {number}")
 
     def get_by_id(self, complaint_id: int, *, for_update: bool = False) -> Loaded:
-        query = BY_ID_LOCKED if for_update and self.postgres else BY_ID
-        row = self.db.execute(query, {"cid": complaint_id}).mappings().first()
-        return self._load(row, f"no complaint with id {complaint_id}")
+        locked = for_update and self.postgres
+        query = self.sql.prepared(f"by_id:{locked}", lambda: BY_ID_LOCKED if locked else BY_ID)
+        return self._load(self.sql.fetch_one(query, {"cid": complaint_id}), f"no complaint with id {complaint_id}")
 
-    def _load(self, row: Any, missing: str) -> Loaded:
+    def _load(self, row: dict[str, Any] | None, missing: str) -> Loaded:
         if row is None:
             raise NotFound(missing)
-        complaint = restore(dict(row))
+        complaint = restore(row)
         return Loaded(complaint, row["id"], row["version"], len(complaint.events), len(complaint.handoffs),
-                      {a.id: _approval_state(a) for a in complaint.approvals})
+                      {a.id: _approval_state(a) for a in complaint.approvals}, row["record"] or {})
 
     def events(self, complaint_id: int) -> list[dict[str, Any]]:
         """The audit trail as stored in the append-only log."""
@@ -127,11 +148,12 @@ class Complaints:
     def save(self, loaded: Loaded, now: datetime) -> int:
         """Writes state, record and new rows; refuses when someone else saved in between."""
         c = loaded.complaint
-        result = self.db.execute(SAVE_COMPLAINT, {
-            **_columns(c), "cid": loaded.id, "expected": loaded.version, "version": loaded.version + 1,
-            "updated_at": now,
+        save = self.sql.prepared("save_complaint", lambda: SAVE_COMPLAINT, SAVED_COMPLAINT)
+        self.sql.execute(save, {
+            **_columns(c, loaded.record), "cid": loaded.id, "expected": loaded.version,
+            "version": loaded.version + 1, "updated_at": now,
         })
-        if result.rowcount != 1:
+        if self.sql.rowcount() != 1:
             raise ConcurrentUpdate(
                 f"{c.number} was changed by someone else while you worked on it "
                 f"(you had version {loaded.version}); nothing was saved: look again and retry"
@@ -140,22 +162,14 @@ class Complaints:
         return loaded.version + 1
 
     def _append(self, complaint_id: int, c: Complaint, loaded: Loaded) -> None:
-        new_events = c.events[loaded.events_stored:]
-        if new_events:
-            self.db.execute(insert(E), [
-                {"complaint_id": complaint_id, "seq": loaded.events_stored + i + 1, "name": e.name,
-                 "trigger": e.trigger, "source": e.source, "dest": e.dest, "actor": e.actor, "at": e.at,
-                 "data": plain(dict(e.data))}
-                for i, e in enumerate(new_events)
-            ])
-        new_handoffs = c.handoffs[loaded.handoffs_stored:]
-        if new_handoffs:
-            self.db.execute(insert(H), [
-                {"complaint_id": complaint_id, "seq": loaded.handoffs_stored + i + 1, "from_handler": h.from_handler,
-                 "to_handler": h.to_handler, "to_department": h.to_department, "reason": h.reason,
-                 "actor": h.actor, "at": h.at, "bounce": h.bounce}
-                for i, h in enumerate(new_handoffs)
-            ])
+        self._add_events([(complaint_id, loaded.events_stored + i + 1, e)
+                          for i, e in enumerate(c.events[loaded.events_stored:])])
+        add_handoff = self.sql.prepared("add_handoff", lambda: insert(H), HANDOFF_COLUMNS)
+        self.sql.execute_many(add_handoff, (
+            {"complaint_id": complaint_id, "seq": loaded.handoffs_stored + i + 1, "from_handler": h.from_handler,
+             "to_handler": h.to_handler, "to_department": h.to_department, "reason": h.reason,
+             "actor": h.actor, "at": h.at, "bounce": h.bounce}
+            for i, h in enumerate(c.handoffs[loaded.handoffs_stored:])))
         for a in c.approvals:
             before = loaded.approvals_stored.get(a.id)
             values = {"status": a.status.value, "decided_at": a.decided_at, "note": a.note,
@@ -178,32 +192,37 @@ def _approval_state(a: Approval) -> str:
     return f"{a.status.value}:{','.join(a.signed_by)}"
 
 
-def _columns(c: Complaint) -> dict[str, Any]:
+def _columns(c: Complaint, stored: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "number": c.number, "family": c.family.value, "type": c.type, "tier": c.tier, "status": c.status,
         "first_responder": c.first_responder, "handler": c.handler, "department": c.department,
         "channel": c.channel, "policy_version": c.policy_version, "round": c.round,
-        "reopen_count": c.reopen_count, "record": to_record(c),
+        "reopen_count": c.reopen_count, "record": to_record(c, stored),
     }
 
 
+TIMER_COLUMNS = ("complaint_id", "kind", "stage", "level", "round", "due_at", "met_by", "detail")
+
+
 class Timers:
-    def __init__(self, connection: Connection) -> None:
-        self.db = connection
+    def __init__(self, connection: Connection, statements: Statements) -> None:
+        self.db, self.sql = connection, statements
         self.postgres = connection.dialect.name == "postgresql"
 
     def of(self, complaint_id: int) -> Sequence[Row[Any]]:
         return self.db.execute(TIMERS_OF, {"cid": complaint_id}).all()
 
+    def keys_of(self, complaint_id: int) -> list[dict[str, Any]]:
+        """What reconciling needs of a complaint's timers: key, due time, whether done."""
+        query = self.sql.prepared("timer_keys", lambda: TIMER_KEYS_OF)
+        return self.sql.fetch_all(query, {"cid": complaint_id})
+
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
-        rows = list(rows)
-        if rows:
-            self.db.execute(insert(T), rows)
+        self.sql.execute_many(self.sql.prepared("add_timer", lambda: insert(T), TIMER_COLUMNS), rows)
 
     def finish(self, ids: Iterable[int], now: datetime) -> None:
-        params = [{"tid": i, "now": now} for i in ids]
-        if params:
-            self.db.execute(FINISH_TIMER, params)
+        self.sql.execute_many(self.sql.prepared("finish_timer", lambda: FINISH_TIMER),
+                              ({"tid": i, "now": now} for i in ids))
 
     def due(self, now: datetime, limit: int) -> Sequence[Row[Any]]:
         """Pending timers due by `now`, oldest first, with every other due timer of the same
@@ -218,23 +237,26 @@ class Timers:
 
     def fire(self, timer_id: int, now: datetime) -> bool:
         """Marks one timer fired; False when it already was (it fires exactly once)."""
-        return self.db.execute(FIRE_TIMER, {"tid": timer_id, "now": now}).rowcount == 1
+        self.sql.execute(self.sql.prepared("fire_timer", lambda: FIRE_TIMER), {"tid": timer_id, "now": now})
+        return self.sql.rowcount() == 1
 
     def next_due_at(self) -> datetime | None:
         return self.db.execute(NEXT_DUE).scalar()
 
 
+OUTBOX_COLUMNS = ("complaint_id", "number", "recipient", "kind", "payload", "created_at", "next_attempt_at",
+                  "attempts")
+
+
 class Outbox:
     """Notifications owed: written with the change that owes them, delivered after commit."""
 
-    def __init__(self, connection: Connection) -> None:
-        self.db = connection
+    def __init__(self, connection: Connection, statements: Statements) -> None:
+        self.db, self.sql = connection, statements
         self.postgres = connection.dialect.name == "postgresql"
 
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
-        rows = list(rows)
-        if rows:
-            self.db.execute(insert(O), rows)
+        self.sql.execute_many(self.sql.prepared("add_notification", lambda: insert(O), OUTBOX_COLUMNS), rows)
 
     def due(self, now: datetime, limit: int) -> Sequence[Row[Any]]:
         query = OUTBOX_DUE.with_for_update(skip_locked=True) if self.postgres else OUTBOX_DUE

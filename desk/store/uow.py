@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from desk.store.prepared import Statements
 from desk.store.repository import Complaints, Outbox, Timers
 
 
@@ -16,9 +17,10 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.connection: Connection = self.engine.connect()
         self.transaction = self.connection.begin()
-        self.complaints = Complaints(self.connection)
-        self.timers = Timers(self.connection)
-        self.outbox = Outbox(self.connection)
+        statements = Statements(self.connection)
+        self.complaints = Complaints(self.connection, statements)
+        self.timers = Timers(self.connection, statements)
+        self.outbox = Outbox(self.connection, statements)
         return self
 
     def commit(self) -> None:

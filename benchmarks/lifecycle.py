@@ -1,0 +1,231 @@
+"""Lifecycle: N complaints driven from receipt to closed through the desk's use-cases, each step
+its own committed transaction as the CLI or API does it, against the floor: the very same row
+writes replayed as plain DB-API statements, with no ORM and no state machine.
+
+    python -m benchmarks.lifecycle --n 20000 --db sqlite --json
+
+How the floor is made: while the desk runs, every statement that writes (not the reads) is
+recorded with its driver-level parameters, one list per committed transaction, and spooled to a
+file. Afterwards a second, identically prepared database gets those transactions replayed
+through the bare driver (sqlite3 / psycopg), one commit each. `ratio = desk / floor` is the
+share of the database's own speed the desk keeps; what it loses is loading, the state
+machine, policy tracking and SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from benchmarks.common import (
+    BenchError,
+    emit,
+    fail,
+    fresh_database,
+    machine,
+    open_desk,
+    peak_rss_mb,
+    percentile,
+    progress,
+)
+from desk.service import Desk
+from desk.store.engine import SQLITE_PRAGMAS
+from desk.store.prepared import Statements
+
+START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
+PERSON = {"name": "基准测试", "phone": "13800000000", "description": "楼道没有打扫", "request": "打扫"}
+AGENT, HANDLER = "li-na", "zhang-li"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    offset: timedelta  # from the complaint's receipt
+    run: Callable[[Desk, str, datetime], object]
+
+
+# The property path of the seeds' cleaning complaint: receipt to a satisfied revisit and closing.
+STEPS: tuple[Step, ...] = (
+    Step("classify", timedelta(minutes=10),
+         lambda d, n, t: d.classify(n, actor=AGENT, now=t, type="cleaning_late")),
+    Step("assign", timedelta(minutes=20), lambda d, n, t: d.assign(n, actor=AGENT, now=t, handler=HANDLER)),
+    Step("record_findings", timedelta(hours=2),
+         lambda d, n, t: d.record_findings(n, actor=HANDLER, now=t, findings="stairwell 3 skipped")),
+    Step("resolve", timedelta(hours=3),
+         lambda d, n, t: d.resolve(n, actor=HANDLER, now=t, resolution="repair", detail="swept")),
+    Step("feed_back", timedelta(hours=4), lambda d, n, t: d.feed_back(n, actor=AGENT, now=t, channel="sms")),
+    Step("record_revisit", timedelta(days=1),
+         lambda d, n, t: d.record_revisit(n, actor=AGENT, now=t, outcome="satisfied")),
+    Step("close", timedelta(days=1, minutes=5), lambda d, n, t: d.close(n, actor=AGENT, now=t)),
+)
+TRANSITIONS_PER_COMPLAINT = 1 + len(STEPS)  # filing is the first
+
+
+class WriteRecorder:
+    """Spools the writing statements of each committed transaction, as the driver saw them."""
+
+    def __init__(self, spool: IO[bytes]) -> None:
+        self.spool, self.pending, self.transactions = spool, [], 0
+
+    def attach(self, desk: Desk) -> None:
+        event.listen(desk.engine, "before_cursor_execute", self._through_sqlalchemy)
+        event.listen(desk.engine, "commit", self._commit)
+        event.listen(desk.engine, "rollback", self._rollback)
+        Statements.observers.append(self._statement)  # the hot statements bypass SQLAlchemy
+
+    def detach(self) -> None:
+        Statements.observers.remove(self._statement)
+
+    def _through_sqlalchemy(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                            executemany: bool) -> None:
+        self._statement(statement, parameters, executemany)
+
+    def _statement(self, statement: str, parameters: Any, executemany: bool) -> None:
+        verb = statement.lstrip()[:6].upper()
+        if verb in ("INSERT", "UPDATE", "DELETE"):
+            self.pending.append((statement, parameters, executemany))
+
+    def _commit(self, conn: Any) -> None:
+        pickle.dump(self.pending, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pending, self.transactions = [], self.transactions + 1
+
+    def _rollback(self, conn: Any) -> None:
+        self.pending = []
+
+
+def drive(desk: Desk, n: int, bar: Any) -> list[float]:
+    """Files n complaints, then moves them all through each step; returns per-transition seconds."""
+    latencies: list[float] = []
+    task = bar.add_task("desk transitions", total=n * TRANSITIONS_PER_COMPLAINT)
+    numbers: list[str] = []
+    for i in range(n):
+        received = START + timedelta(seconds=i)
+        began = time.perf_counter()
+        numbers.append(desk.file(actor=AGENT, now=received, family="property", complainant=PERSON,
+                                 channel="phone").number)
+        latencies.append(time.perf_counter() - began)
+        bar.advance(task)
+    for step in STEPS:
+        for i, number in enumerate(numbers):
+            moment = START + timedelta(seconds=i) + step.offset
+            began = time.perf_counter()
+            step.run(desk, number, moment)
+            latencies.append(time.perf_counter() - began)
+            bar.advance(task)
+    return latencies
+
+
+def transactions(spool: IO[bytes]) -> Iterator[list[tuple[str, Any, bool]]]:
+    spool.seek(0)
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
+
+
+def replay_floor(url: str, spool: IO[bytes], total: int, bar: Any, chunk: int = 2000) -> float:
+    """Replays the recorded transactions through the bare driver; returns the seconds spent
+    executing and committing (reading the spool is not counted)."""
+    task = bar.add_task("floor (plain DB-API)", total=total)
+    connection, begin = _driver_connection(url)
+    spent = 0.0
+    source = transactions(spool)
+    try:
+        while True:
+            batch = [tx for _, tx in zip(range(chunk), source, strict=False)]
+            if not batch:
+                break
+            began = time.perf_counter()
+            for tx in batch:
+                cursor = connection.cursor()
+                if begin:
+                    cursor.execute(begin)
+                for statement, parameters, many in tx:
+                    if many:
+                        cursor.executemany(statement, parameters)
+                    else:
+                        cursor.execute(statement, parameters)
+                        if cursor.description is not None:
+                            cursor.fetchall()
+                connection.commit() if not begin else cursor.execute("COMMIT")
+            spent += time.perf_counter() - began
+            bar.advance(task, len(batch))
+    finally:
+        connection.close()
+    return spent
+
+
+def _driver_connection(url: str) -> tuple[Any, str | None]:
+    """The bare driver, configured as the desk's engine configures it (WAL, synchronous=NORMAL)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        import sqlite3
+
+        connection = sqlite3.connect(parsed.database or "", isolation_level=None)
+        for pragma in SQLITE_PRAGMAS:
+            connection.execute(f"PRAGMA {pragma}")
+        return connection, "BEGIN IMMEDIATE"
+    import psycopg
+
+    return psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False)), None
+
+
+def run(n: int, db: str) -> dict[str, Any]:
+    with tempfile.TemporaryFile(prefix="desk-bench-writes-") as spool, progress() as bar:
+        with fresh_database(db) as url:
+            desk = open_desk(url, START)
+            recorder = WriteRecorder(spool)
+            recorder.attach(desk)
+            began = time.perf_counter()
+            latencies = drive(desk, n, bar)
+            desk_s = time.perf_counter() - began
+            rss = peak_rss_mb()
+            recorder.detach()
+            desk.engine.dispose()
+        with fresh_database(db) as url:
+            open_desk(url, START).engine.dispose()  # the same schema, policies and directory rows
+            floor_s = replay_floor(url, spool, recorder.transactions, bar)
+    count = len(latencies)
+    latencies.sort()
+    desk_rate, floor_rate = count / desk_s, recorder.transactions / floor_s
+    return {
+        "complaints": n,
+        "transitions": count,
+        "transitions_per_s": round(desk_rate, 1),
+        "floor_per_s": round(floor_rate, 1),
+        "ratio": round(desk_rate / floor_rate, 3),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 3),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 3),
+        "peak_rss_mb": rss,
+        "desk_s": round(desk_s, 2),
+        "floor_s": round(floor_s, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.lifecycle", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=20_000, help="complaints to drive (default 20,000)")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        fail("--n: drive at least one complaint")
+    try:
+        result = {"machine": machine(), "lifecycle": {args.db: run(args.n, args.db)}}
+    except BenchError as exc:
+        fail(str(exc))
+    emit(f"lifecycle-{args.db}", result, as_json=args.json)
+
+
+if __name__ == "__main__":
+    main()

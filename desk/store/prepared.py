@@ -1,0 +1,101 @@
+"""The statements every transition runs, executed on the driver's own cursor.
+
+SQLAlchemy's execution path costs 30-45 µs a statement here, more than SQLite needs for the
+write itself, and a transition runs five or six of them. So the hot statements are compiled
+once per dialect by SQLAlchemy (same SQL, same casts), their parameter and result types'
+processors are looked up once, and each call is a plain `cursor.execute` inside the unit of
+work's transaction. Everything else keeps using SQLAlchemy as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+
+Processor = Callable[[Any], Any] | None
+
+
+class Prepared:
+    """One statement compiled for one dialect, with its type conversions worked out."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
+        # (name, processor, value fixed in the statement itself, e.g. the 1 of `attempts + 1`)
+        self.params: list[tuple[str, Processor, Any]] = []
+        for name in names:
+            bind = compiled.binds[name]
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.params.append((name, processor, bind.value))
+        selected: Sequence[ColumnElement[Any]] = list(getattr(statement, "exported_columns", None) or [])
+        self.columns = [str(col.key) for col in selected]
+        results = [(str(col.key), col.type.dialect_impl(dialect).result_processor(dialect, None))
+                   for col in selected]
+        self.results = [(name, processor) for name, processor in results if processor is not None]
+
+    def arguments(self, values: Mapping[str, Any]) -> Any:
+        converted = []
+        for name, processor, fixed in self.params:
+            value = values[name] if name in values or fixed is None else fixed
+            converted.append((name, processor(value) if processor else value))
+        return tuple(value for _, value in converted) if self.positional else dict(converted)
+
+    def row(self, raw: Sequence[Any]) -> dict[str, Any]:
+        values = dict(zip(self.columns, raw, strict=True))
+        for name, processor in self.results:
+            if values[name] is not None:
+                values[name] = processor(values[name])
+        return values
+
+
+class Statements:
+    """Prepared statements per dialect, built on first use, shared by every unit of work."""
+
+    _cache: ClassVar[dict[tuple[str, str, tuple[str, ...]], Prepared]] = {}
+    # Who else wants to see each statement as the driver gets it (benchmarks record the writes
+    # to replay them as the floor); SQLAlchemy's own statements are seen through its events.
+    observers: ClassVar[list[Callable[[str, Any, bool], None]]] = []
+
+    def __init__(self, connection: Connection) -> None:
+        self.dialect = connection.dialect
+        self.cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def prepared(self, name: str, build: Callable[[], ClauseElement], column_keys: Iterable[str] = ()) -> Prepared:
+        keys = tuple(column_keys)
+        key = (self.dialect.name, name, keys)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = Prepared(build(), self.dialect, keys or None)
+        return found
+
+    def execute(self, statement: Prepared, values: Mapping[str, Any]) -> Any:
+        arguments = statement.arguments(values)
+        for observe in self.observers:
+            observe(statement.sql, arguments, False)
+        self.cursor.execute(statement.sql, arguments)
+        return self.cursor
+
+    def execute_many(self, statement: Prepared, rows: Iterable[Mapping[str, Any]]) -> None:
+        arguments = [statement.arguments(values) for values in rows]
+        if arguments:
+            for observe in self.observers:
+                observe(statement.sql, arguments, True)
+            self.cursor.executemany(statement.sql, arguments)
+
+    def fetch_one(self, statement: Prepared, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        raw = self.execute(statement, values).fetchone()
+        return None if raw is None else statement.row(raw)
+
+    def fetch_all(self, statement: Prepared, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [statement.row(raw) for raw in self.execute(statement, values).fetchall()]
+
+    def rowcount(self) -> int:
+        return int(self.cursor.rowcount)
