@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck imports pytest clean
+.PHONY: test demo lint typecheck imports pytest bench bench-quick clean
 
 # Reinstall only when the dependency list changes; an editable install picks up code edits.
 $(STAMP): pyproject.toml
@@ -33,6 +33,14 @@ test: lint typecheck imports pytest
 # Ctrl-C stops it. `desk walkthrough` replays the seed cases without any of that.
 demo: $(STAMP)
 	$(BIN)/desk up --demo
+
+# Performance runs (benchmarks/README.md): one JSON on stdout and in benchmarks/results/.
+# PostgreSQL comes from DESK_BENCH_POSTGRES_URL; BENCH_ARGS=--full adds 1,000,000 open complaints.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

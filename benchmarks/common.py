@@ -2,7 +2,8 @@
 progress bars on stderr and results as JSON (stdout and benchmarks/results/).
 
 PostgreSQL comes from DESK_BENCH_POSTGRES_URL (default: the local server, database `test`);
-each run creates a database of its own and drops it afterwards.
+each run creates a database of its own and drops it afterwards. Results go to
+DESK_BENCH_RESULTS (default: benchmarks/results/).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import resource
 import sqlite3
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,9 +32,10 @@ from desk.config import Settings, normalise_url
 from desk.service import Desk
 from policies.policy import SHIPPED
 
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(os.environ.get("DESK_BENCH_RESULTS") or Path(__file__).parent / "results")
 ADMIN_URL = normalise_url(os.environ.get("DESK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
 DATABASES = ("sqlite", "postgresql")
+PART_OF_A_RUN = "DESK_BENCH_PART_OF_A_RUN"  # set by `python -m benchmarks` for the pieces it runs
 stderr = Console(stderr=True)
 
 
@@ -95,12 +98,57 @@ def _postgres_version() -> str | None:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports kilobytes)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """This process's own peak resident memory. Not ru_maxrss where /proc has better: on Linux a
+    child started by fork+exec inherits its parent's peak there (a loader's hundreds of MB)."""
+    return _proc_status_mb("VmHWM") or round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def progress() -> Progress:
+def current_rss_mb() -> float:
+    """Resident memory now (Linux /proc); the peak where /proc is missing."""
+    return _proc_status_mb("VmRSS") or peak_rss_mb()
+
+
+def _proc_status_mb(field: str) -> float | None:
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)  # reported in kB
+    return None
+
+
+class LineProgress:
+    """Progress for a log rather than a terminal (CI, redirected stderr): a line per tenth done."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, list[Any]] = {}  # id -> [description, total, done, tenths said, started]
+
+    def __enter__(self) -> LineProgress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        self.tasks[len(self.tasks)] = [description, total, 0, 0, time.perf_counter()]
+        return len(self.tasks) - 1
+
+    def advance(self, task: int, amount: int = 1) -> None:
+        entry = self.tasks[task]
+        entry[2] += amount
+        tenths = entry[2] * 10 // max(entry[1], 1)
+        if tenths > entry[3]:
+            entry[3] = tenths
+            print(f"{entry[0]}: {entry[2]:,}/{entry[1]:,} ({tenths * 10}%, {time.perf_counter() - entry[4]:.0f} s)",
+                  file=sys.stderr, flush=True)
+
+
+def progress() -> Progress | LineProgress:
     """A progress bar for long set-up phases, on stderr so stdout stays pure JSON."""
+    if not stderr.is_terminal:
+        return LineProgress()
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=stderr, transient=False)
 
@@ -112,17 +160,19 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def emit(name: str, result: dict[str, Any], *, as_json: bool = True) -> Path:
-    """Prints the result and keeps it in benchmarks/results/<name>-<time>.json."""
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"{name}-{stamp}.json"
+def emit(name: str, result: dict[str, Any], *, as_json: bool = True) -> Path | None:
+    """Prints the result and keeps it in benchmarks/results/<name>-<time>.json (unless it is
+    part of a `python -m benchmarks` run, which keeps the merged result only)."""
     text_out = json.dumps(result, indent=2, ensure_ascii=False)
-    path.write_text(text_out + "\n", encoding="utf-8")
     if as_json:
         print(text_out)
     else:
         stderr.print_json(text_out)
+    if os.environ.get(PART_OF_A_RUN):
+        return None
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(text_out + "\n", encoding="utf-8")
     stderr.print(f"[dim]written to {path}[/dim]")
     return path
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import (
@@ -180,6 +180,17 @@ def _driver_connection(url: str) -> tuple[Any, str | None]:
     return psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False)), None
 
 
+def fingerprint(engine: Engine) -> dict[str, Any]:
+    """What the lifecycle leaves in the database, to check that the floor wrote the same."""
+    with engine.connect() as conn:
+        return {table: conn.execute(text(query)).one()._asdict() for table, query in (
+            ("complaints", "SELECT count(*) AS n, sum(version) AS versions, count(DISTINCT status) AS states "
+                           "FROM complaints"),
+            ("events", "SELECT count(*) AS n, count(DISTINCT name) AS names FROM events"),
+            ("timers", "SELECT count(*) AS n, count(done_at) AS done, count(fired_at) AS fired FROM timers"),
+        )}
+
+
 def run(n: int, db: str) -> dict[str, Any]:
     with tempfile.TemporaryFile(prefix="desk-bench-writes-") as spool, progress() as bar:
         with fresh_database(db) as url:
@@ -191,10 +202,15 @@ def run(n: int, db: str) -> dict[str, Any]:
             desk_s = time.perf_counter() - began
             rss = peak_rss_mb()
             recorder.detach()
+            wrote = fingerprint(desk.engine)
             desk.engine.dispose()
         with fresh_database(db) as url:
-            open_desk(url, START).engine.dispose()  # the same schema, policies and directory rows
+            replica = open_desk(url, START)  # the same schema, policies and directory rows
             floor_s = replay_floor(url, spool, recorder.transactions, bar)
+            replayed = fingerprint(replica.engine)
+            replica.engine.dispose()
+    if replayed != wrote:  # the floor must be the same writes, or the ratio means nothing
+        raise BenchError(f"the floor's replay left {replayed}, the desk wrote {wrote}")
     count = len(latencies)
     latencies.sort()
     desk_rate, floor_rate = count / desk_s, recorder.transactions / floor_s

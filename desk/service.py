@@ -9,7 +9,7 @@ passed in (`now`): the CLI reads the clock, tests pass a fixed one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +26,16 @@ from desk.store import queries, schema
 from desk.store.engine import Engine, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.uow import UnitOfWork
-from desk.timers import COMPLAINANT, Fired, fire_timer, notifications, reconcile, timer_rows, wanted
+from desk.timers import (
+    COMPLAINANT,
+    Fired,
+    TimerChanges,
+    fire_timer,
+    notifications,
+    reconcile,
+    timer_rows,
+    wanted,
+)
 from policies import Policy
 from states import Complaint, ComplaintError, DomainEvent, Tier, fire, receive
 
@@ -276,24 +285,37 @@ class Desk:
                 due = uow.timers.due(now, min(batch, limit - len(fired)))[: limit - len(fired)]
                 if not due:
                     break
-                by_complaint: dict[int, list[Any]] = defaultdict(list)
-                for timer in due:
-                    by_complaint[timer.complaint_id].append(timer)
-                # Lock complaints in one global order (by id) so that two sweepers that hold timers
-                # of the same complaint wait for each other instead of deadlocking or conflicting.
-                for complaint_id, timers in sorted(by_complaint.items()):
-                    loaded = uow.complaints.get_by_id(complaint_id, for_update=True)
-                    policy = self.book.for_complaint(loaded.complaint, uow)
-                    for timer in timers:
-                        if uow.timers.fire(timer.id, now):
-                            done = fire_timer(loaded, timer, self.directory, now)
-                            fired.append(done)
-                            uow.outbox.add(notifications(complaint_id, done, now))
-                    reconcile(uow, loaded, policy, now)
-                    uow.complaints.save(loaded, now)
+                fired += self._fire_batch(uow, due, now)
                 uow.commit()
             if progress:
                 progress(len(fired))
+        return fired
+
+    def _fire_batch(self, uow: UnitOfWork, due: Sequence[Any], now: datetime) -> list[Fired]:
+        """Fires one batch of due timers with a handful of statements, whatever its size: the
+        complaints are read (and on PostgreSQL locked) together, in id order, so that two
+        sweepers holding timers of the same complaint wait for each other instead of
+        deadlocking; the timers are marked fired in one conditional update (each fires once);
+        states, events, timers and notices are written back one statement per table."""
+        by_complaint: dict[int, list[Any]] = defaultdict(list)
+        for timer in due:
+            by_complaint[timer.complaint_id].append(timer)
+        batch = uow.complaints.get_many_by_id(list(by_complaint), for_update=True)
+        ours = uow.timers.fire_many([timer.id for timer in due], now)
+        stored = uow.timers.keys_of_many([loaded.id for loaded in batch])
+        fired: list[Fired] = []
+        owed: list[dict[str, Any]] = []
+        changes = TimerChanges([], [])
+        for loaded in batch:
+            for timer in by_complaint[loaded.id]:
+                if timer.id in ours:
+                    done = fire_timer(loaded, timer, self.directory, now)
+                    fired.append(done)
+                    owed += notifications(loaded.id, done, now)
+            changes.plan(loaded, self.book.for_complaint(loaded.complaint, uow), stored[loaded.id])
+        changes.write(uow, now)
+        uow.outbox.add(owed)
+        uow.complaints.save_many(batch, now)
         return fired
 
     def deliver_notifications(self, notifier: Notifier, now: datetime, limit: int = 500,
@@ -301,6 +323,7 @@ class Desk:
         """Sends what the outbox owes; a failure is retried later with a growing delay
         (1, 2, 4 ... minutes), up to `max_attempts`, after which it waits for operations."""
         delivery = Delivery()
+        retries: list[tuple[int, datetime, str]] = []
         with UnitOfWork(self.engine) as uow:
             for row in uow.outbox.due(now, limit):
                 contact = None
@@ -314,11 +337,13 @@ class Desk:
                     attempts = row.attempts + 1
                     delay = timedelta(minutes=2 ** min(attempts - 1, 10))
                     retry_at = now + delay if attempts < max_attempts else now + timedelta(days=3650)
-                    uow.outbox.retry(row.id, retry_at, f"{type(error).__name__}: {error}")
+                    retries.append((row.id, retry_at, f"{type(error).__name__}: {error}"))
                     delivery.failed.append(row.id)
                 else:
-                    uow.outbox.delivered(row.id, now)
                     delivery.sent.append(row.id)
+            # Recorded together after sending: one statement for the lot, not one per notice.
+            uow.outbox.delivered(delivery.sent, now)
+            uow.outbox.retry(retries)
             uow.commit()
         return delivery
 

@@ -70,12 +70,30 @@ def timer_rows(complaint_id: int, want: dict[Key, dict[str, Any]]) -> list[dict[
             for k, row in want.items()]
 
 
+@dataclass
+class TimerChanges:
+    """Rows to write and rows to finish, gathered so that a batch writes them in one go."""
+
+    added: list[dict[str, Any]]
+    finished: list[int]
+
+    def plan(self, loaded: Loaded, policy: Policy, stored_rows: list[dict[str, Any]]) -> None:
+        """Adds what the complaint's timers need now, given its stored ones (Timers.keys_of)."""
+        stored = {(t["kind"], t["stage"], t["level"], t["round"]): t for t in stored_rows}
+        want = wanted(policy, loaded.complaint, stored)
+        self.added += timer_rows(loaded.id, {k: row for k, row in want.items() if k not in stored})
+        self.finished += [t["id"] for k, t in stored.items() if t["done_at"] is None and k not in want]
+
+    def write(self, uow: UnitOfWork, now: datetime) -> None:
+        uow.timers.add(self.added)
+        uow.timers.finish(self.finished, now)
+
+
 def reconcile(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> None:
     """Writes the timers the complaint now needs and finishes those it no longer does."""
-    stored = {(t["kind"], t["stage"], t["level"], t["round"]): t for t in uow.timers.keys_of(loaded.id)}
-    want = wanted(policy, loaded.complaint, stored)
-    uow.timers.add(timer_rows(loaded.id, {k: row for k, row in want.items() if k not in stored}))
-    uow.timers.finish((t["id"] for k, t in stored.items() if t["done_at"] is None and k not in want), now)
+    changes = TimerChanges([], [])
+    changes.plan(loaded, policy, uow.timers.keys_of(loaded.id))
+    changes.write(uow, now)
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,13 @@ class Prepared:
         self.sql = compiled.string
         self.positional = bool(compiled.positional)
         names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
-        # (name, processor, value fixed in the statement itself, e.g. the 1 of `attempts + 1`)
-        self.params: list[tuple[str, Processor, Any]] = []
+        # (name, processor, whether the caller must give it, value fixed in the statement itself,
+        # e.g. the 1 of `attempts + 1` or the None of `last_error=None`)
+        self.params: list[tuple[str, Processor, bool, Any]] = []
         for name in names:
             bind = compiled.binds[name]
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            self.params.append((name, processor, bind.value))
+            self.params.append((name, processor, bool(bind.required), bind.value))
         selected: Sequence[ColumnElement[Any]] = list(getattr(statement, "exported_columns", None) or [])
         self.columns = [str(col.key) for col in selected]
         results = [(str(col.key), col.type.dialect_impl(dialect).result_processor(dialect, None))
@@ -43,8 +44,8 @@ class Prepared:
 
     def arguments(self, values: Mapping[str, Any]) -> Any:
         converted = []
-        for name, processor, fixed in self.params:
-            value = values[name] if name in values or fixed is None else fixed
+        for name, processor, required, fixed in self.params:
+            value = values[name] if required else values.get(name, fixed)
             converted.append((name, processor(value) if processor else value))
         return tuple(value for _, value in converted) if self.positional else dict(converted)
 

@@ -30,6 +30,8 @@ BY_NUMBER = select(C).where(C.c.number == bindparam("number"))
 BY_NUMBER_LOCKED = BY_NUMBER.with_for_update()
 BY_ID = select(C).where(C.c.id == bindparam("cid"))
 BY_ID_LOCKED = BY_ID.with_for_update()
+BY_IDS = select(C).where(C.c.id.in_(bindparam("cids", expanding=True))).order_by(C.c.id)
+BY_IDS_LOCKED = BY_IDS.with_for_update()
 EVENTS_OF = select(E).where(E.c.complaint_id == bindparam("cid")).order_by(E.c.seq)
 BUMP_COUNTER = (update(counters).where(counters.c.name == bindparam("counter"))
                 .values(value=counters.c.value + bindparam("n")).returning(counters.c.value))
@@ -39,6 +41,10 @@ COMPLAINANT_OF = select(complainants).where(complainants.c.complaint_id == bindp
 TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS_OF = select(T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at, T.c.done_at).where(
     T.c.complaint_id == bindparam("cid"))
+TIMER_KEYS_OF_MANY = select(T.c.complaint_id, T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at,
+                            T.c.done_at).where(T.c.complaint_id.in_(bindparam("cids", expanding=True)))
+FIRE_TIMERS = update(T).where(and_(T.c.id.in_(bindparam("tids", expanding=True)), T.c.fired_at.is_(None))).values(
+    fired_at=bindparam("now")).returning(T.c.id)
 FINISH_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.done_at.is_(None))).values(
     done_at=bindparam("now"))
 FIRE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at.is_(None))).values(
@@ -134,6 +140,12 @@ class Complaints:
         query = self.sql.prepared(f"by_id:{locked}", lambda: BY_ID_LOCKED if locked else BY_ID)
         return self._load(self.sql.fetch_one(query, {"cid": complaint_id}), f"no complaint with id {complaint_id}")
 
+    def get_many_by_id(self, complaint_ids: list[int], *, for_update: bool = False) -> list[Loaded]:
+        """Several complaints in one read, by id order (the order every locker takes them in)."""
+        query = BY_IDS_LOCKED if for_update and self.postgres else BY_IDS
+        rows = self.db.execute(query, {"cids": sorted(complaint_ids)}).mappings()
+        return [self._load(dict(row), "") for row in rows]
+
     def _load(self, row: dict[str, Any] | None, missing: str) -> Loaded:
         if row is None:
             raise NotFound(missing)
@@ -147,29 +159,35 @@ class Complaints:
 
     def save(self, loaded: Loaded, now: datetime) -> int:
         """Writes state, record and new rows; refuses when someone else saved in between."""
-        c = loaded.complaint
-        save = self.sql.prepared("save_complaint", lambda: SAVE_COMPLAINT, SAVED_COMPLAINT)
-        self.sql.execute(save, {
-            **_columns(c, loaded.record), "cid": loaded.id, "expected": loaded.version,
-            "version": loaded.version + 1, "updated_at": now,
-        })
-        if self.sql.rowcount() != 1:
-            raise ConcurrentUpdate(
-                f"{c.number} was changed by someone else while you worked on it "
-                f"(you had version {loaded.version}); nothing was saved: look again and retry"
-            )
-        self._append(loaded.id, c, loaded)
+        self.save_many([loaded], now)
         return loaded.version + 1
 
-    def _append(self, complaint_id: int, c: Complaint, loaded: Loaded) -> None:
-        self._add_events([(complaint_id, loaded.events_stored + i + 1, e)
-                          for i, e in enumerate(c.events[loaded.events_stored:])])
+    def save_many(self, batch: list[Loaded], now: datetime) -> None:
+        """Saves several complaints with one statement per table (a sweep's batch): all or none."""
+        save = self.sql.prepared("save_complaint", lambda: SAVE_COMPLAINT, SAVED_COMPLAINT)
+        self.sql.execute_many(save, [
+            {**_columns(loaded.complaint, loaded.record), "cid": loaded.id, "expected": loaded.version,
+             "version": loaded.version + 1, "updated_at": now}
+            for loaded in batch])
+        if self.sql.rowcount() != len(batch):
+            numbers = ", ".join(loaded.complaint.number for loaded in batch)
+            versions = ", ".join(str(loaded.version) for loaded in batch)
+            raise ConcurrentUpdate(
+                f"{numbers if len(batch) == 1 else 'one of ' + numbers} was changed by someone else while you "
+                f"worked on it (you had version {versions}); nothing was saved: look again and retry"
+            )
+        self._add_events([(loaded.id, loaded.events_stored + i + 1, e) for loaded in batch
+                          for i, e in enumerate(loaded.complaint.events[loaded.events_stored:])])
         add_handoff = self.sql.prepared("add_handoff", lambda: insert(H), HANDOFF_COLUMNS)
         self.sql.execute_many(add_handoff, (
-            {"complaint_id": complaint_id, "seq": loaded.handoffs_stored + i + 1, "from_handler": h.from_handler,
+            {"complaint_id": loaded.id, "seq": loaded.handoffs_stored + i + 1, "from_handler": h.from_handler,
              "to_handler": h.to_handler, "to_department": h.to_department, "reason": h.reason,
              "actor": h.actor, "at": h.at, "bounce": h.bounce}
-            for i, h in enumerate(c.handoffs[loaded.handoffs_stored:])))
+            for loaded in batch for i, h in enumerate(loaded.complaint.handoffs[loaded.handoffs_stored:])))
+        for loaded in batch:
+            self._save_approvals(loaded.id, loaded.complaint, loaded)
+
+    def _save_approvals(self, complaint_id: int, c: Complaint, loaded: Loaded) -> None:
         for a in c.approvals:
             before = loaded.approvals_stored.get(a.id)
             values = {"status": a.status.value, "decided_at": a.decided_at, "note": a.note,
@@ -217,6 +235,13 @@ class Timers:
         query = self.sql.prepared("timer_keys", lambda: TIMER_KEYS_OF)
         return self.sql.fetch_all(query, {"cid": complaint_id})
 
+    def keys_of_many(self, complaint_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """keys_of for several complaints in one read."""
+        found: dict[int, list[dict[str, Any]]] = {cid: [] for cid in complaint_ids}
+        for row in self.db.execute(TIMER_KEYS_OF_MANY, {"cids": complaint_ids}).mappings():
+            found[row["complaint_id"]].append(dict(row))
+        return found
+
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
         self.sql.execute_many(self.sql.prepared("add_timer", lambda: insert(T), TIMER_COLUMNS), rows)
 
@@ -234,6 +259,12 @@ class Timers:
             return first
         return self.db.execute(DUE_OF_SKIP_LOCKED if self.postgres else DUE_OF,
                                {"now": now, "cids": complaint_ids}).all()
+
+    def fire_many(self, timer_ids: list[int], now: datetime) -> set[int]:
+        """Marks timers fired in one statement; returns those this call fired (not already fired)."""
+        if not timer_ids:
+            return set()
+        return set(self.db.execute(FIRE_TIMERS, {"tids": timer_ids, "now": now}).scalars())
 
     def fire(self, timer_id: int, now: datetime) -> bool:
         """Marks one timer fired; False when it already was (it fires exactly once)."""
@@ -262,8 +293,12 @@ class Outbox:
         query = OUTBOX_DUE.with_for_update(skip_locked=True) if self.postgres else OUTBOX_DUE
         return self.db.execute(query, {"now": now, "n": limit}).all()
 
-    def delivered(self, outbox_id: int, now: datetime) -> None:
-        self.db.execute(OUTBOX_DELIVERED, {"oid": outbox_id, "now": now})
+    def delivered(self, outbox_ids: list[int], now: datetime) -> None:
+        self.sql.execute_many(self.sql.prepared("outbox_delivered", lambda: OUTBOX_DELIVERED),
+                              ({"oid": oid, "now": now} for oid in outbox_ids))
 
-    def retry(self, outbox_id: int, retry_at: datetime, error: str) -> None:
-        self.db.execute(OUTBOX_RETRY, {"oid": outbox_id, "retry_at": retry_at, "error": error[:2000]})
+    def retry(self, retries: list[tuple[int, datetime, str]]) -> None:
+        """(outbox id, when to try again, what went wrong) for each notice that failed."""
+        self.sql.execute_many(self.sql.prepared("outbox_retry", lambda: OUTBOX_RETRY),
+                              ({"oid": oid, "retry_at": retry_at, "error": error[:2000]}
+                               for oid, retry_at, error in retries))

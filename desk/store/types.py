@@ -46,10 +46,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().result_processor(dialect, coltype)
 
         def from_text(value: Any) -> datetime | None:
-            if value is None:
-                return None
-            moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            if isinstance(value, str) and len(value) == 26:  # what to_text wrote: parse it as UTC in one call
+                return datetime.fromisoformat(value + "+00:00")
+            return self.process_result_value(value, dialect)
 
         return from_text
 

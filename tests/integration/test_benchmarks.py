@@ -1,0 +1,75 @@
+"""The benchmarks run as a user runs them (`python -m benchmarks...`), at toy sizes.
+
+No figure is asserted here (performance is read from `make bench`, never from a timed test);
+what is checked is that each benchmark completes, checks its own work (the floor replays the
+desk's very writes; every due timer fires exactly once) and reports every key the JSON promises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES = {"transitions_per_s", "floor_per_s", "ratio", "p50_ms", "p99_ms", "peak_rss_mb"}
+SWEEP_FIGURES = {"open", "due", "fire_s", "fired_per_s", "empty_sweep_ms", "peak_rss_mb"}
+
+
+def bench(tmp_path: Path, *args: str, timeout: int = 300) -> dict[str, Any]:
+    env = {**os.environ, "DESK_BENCH_RESULTS": str(tmp_path / "results")}
+    done = subprocess.run([sys.executable, "-m", *args, "--json"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    print(done.stderr[-3000:])
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    written = list((tmp_path / "results").glob("*.json"))
+    assert len(written) == 1 and json.loads(written[0].read_text()) == result  # kept for comparison over time
+    return result
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_lifecycle_measures_the_desk_against_a_floor_of_the_same_writes(tmp_path: Path, db: str) -> None:
+    result = bench(tmp_path, "benchmarks.lifecycle", "--n", "15", "--db", db)
+    figures = result["lifecycle"][db]
+    assert figures.keys() >= FIGURES
+    assert figures["transitions"] == 15 * 8  # filed, then seven steps to closed
+    assert figures["ratio"] > 0 and figures["p99_ms"] >= figures["p50_ms"] > 0
+    assert {"cores", "python", "sqlite", "postgresql"} <= result["machine"].keys()
+
+
+def test_sweep_fires_every_due_timer_once_among_the_open_ones(tmp_path: Path) -> None:
+    result = bench(tmp_path, "benchmarks.sweep", "--open", "120,300", "--due", "40", "--db", "sqlite")
+    runs = result["sweep"]["sqlite"]
+    assert [(r["open"], r["due"], r["fired"]) for r in runs] == [(120, 40, 40), (300, 40, 40)]
+    assert all(r.keys() >= SWEEP_FIGURES and r["empty_sweep_ms"] > 0 for r in runs)
+
+
+def test_scale_out_shares_the_due_set_between_two_sweepers_without_double_firing(tmp_path: Path) -> None:
+    result = bench(tmp_path, "benchmarks.scale_out", "--due", "300")
+    figures = result["scale_out"]
+    assert figures["double_fired"] == 0
+    assert sum(figures["shares"]) == 300
+    assert {"one_per_s", "two_per_s", "ratio"} <= figures.keys()
+
+
+def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.sweep", "--open", "ten"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "--open: expected whole numbers" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_make_bench_quick_merges_every_benchmark_into_one_json(tmp_path: Path) -> None:
+    result = bench(tmp_path, "benchmarks", "--quick", timeout=600)
+    assert set(result) == {"machine", "lifecycle", "sweep", "scale_out"}
+    assert all(result["lifecycle"][db].keys() >= FIGURES for db in ("sqlite", "postgresql"))
+    assert all(run.keys() >= SWEEP_FIGURES for db in ("sqlite", "postgresql") for run in result["sweep"][db])
+    assert result["scale_out"]["double_fired"] == 0
