@@ -37,10 +37,10 @@ demo: $(STAMP)
 # Performance runs (benchmarks/README.md): one JSON on stdout and in benchmarks/results/.
 # PostgreSQL comes from DESK_BENCH_POSTGRES_URL; BENCH_ARGS=--full adds 1,000,000 open complaints.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+	@$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 bench-quick: $(STAMP)
-	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
+	@$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
