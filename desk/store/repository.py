@@ -28,8 +28,6 @@ from states import Approval, Complaint
 
 BY_NUMBER = select(C).where(C.c.number == bindparam("number"))
 BY_NUMBER_LOCKED = BY_NUMBER.with_for_update()
-BY_ID = select(C).where(C.c.id == bindparam("cid"))
-BY_ID_LOCKED = BY_ID.with_for_update()
 BY_IDS = select(C).where(C.c.id.in_(bindparam("cids", expanding=True))).order_by(C.c.id)
 BY_IDS_LOCKED = BY_IDS.with_for_update()
 EVENTS_OF = select(E).where(E.c.complaint_id == bindparam("cid")).order_by(E.c.seq)
@@ -47,8 +45,6 @@ FIRE_TIMERS = update(T).where(and_(T.c.id.in_(bindparam("tids", expanding=True))
     fired_at=bindparam("now")).returning(T.c.id)
 FINISH_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.done_at.is_(None))).values(
     done_at=bindparam("now"))
-FIRE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at.is_(None))).values(
-    fired_at=bindparam("now"))
 PENDING = and_(T.c.fired_at.is_(None), T.c.done_at.is_(None))
 DUE = select(T).where(and_(PENDING, T.c.due_at <= bindparam("now"))).order_by(T.c.due_at).limit(bindparam("n"))
 DUE_SKIP_LOCKED = DUE.with_for_update(skip_locked=True)
@@ -134,11 +130,6 @@ class Complaints:
         locked = for_update and self.postgres
         query = self.sql.prepared(f"by_number:{locked}", lambda: BY_NUMBER_LOCKED if locked else BY_NUMBER)
         return self._load(self.sql.fetch_one(query, {"number": number}), f"no complaint {number}")
-
-    def get_by_id(self, complaint_id: int, *, for_update: bool = False) -> Loaded:
-        locked = for_update and self.postgres
-        query = self.sql.prepared(f"by_id:{locked}", lambda: BY_ID_LOCKED if locked else BY_ID)
-        return self._load(self.sql.fetch_one(query, {"cid": complaint_id}), f"no complaint with id {complaint_id}")
 
     def get_many_by_id(self, complaint_ids: list[int], *, for_update: bool = False) -> list[Loaded]:
         """Several complaints in one read, by id order (the order every locker takes them in)."""
@@ -265,11 +256,6 @@ class Timers:
         if not timer_ids:
             return set()
         return set(self.db.execute(FIRE_TIMERS, {"tids": timer_ids, "now": now}).scalars())
-
-    def fire(self, timer_id: int, now: datetime) -> bool:
-        """Marks one timer fired; False when it already was (it fires exactly once)."""
-        self.sql.execute(self.sql.prepared("fire_timer", lambda: FIRE_TIMER), {"tid": timer_id, "now": now})
-        return self.sql.rowcount() == 1
 
     def next_due_at(self) -> datetime | None:
         return self.db.execute(NEXT_DUE).scalar()
