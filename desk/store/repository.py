@@ -7,6 +7,7 @@ statement per call costs more than the database work it asks for.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,13 +72,13 @@ class Loaded:
     handoffs_stored: int
     approvals_stored: dict[int, str] = field(default_factory=dict)  # approval no -> status and signatures
     record: dict[str, Any] = field(default_factory=dict)  # the record column as read
+    columns: dict[str, Any] = field(default_factory=dict)  # the other columns as read
 
 
 COLUMNS = ("number", "family", "type", "tier", "status", "first_responder", "handler", "department", "channel",
            "policy_version", "round", "reopen_count", "record")
 EVENT_COLUMNS = ("complaint_id", "seq", "name", "trigger", "source", "dest", "actor", "at", "data")
 NEW_COMPLAINT = (*COLUMNS, "idempotency_key", "version", "received_at", "updated_at")
-SAVED_COMPLAINT = (*COLUMNS, "version", "updated_at")
 HANDOFF_COLUMNS = ("complaint_id", "seq", "from_handler", "to_handler", "to_department", "reason", "actor", "at",
                    "bounce")
 
@@ -142,7 +143,8 @@ class Complaints:
             raise NotFound(missing)
         complaint = restore(row)
         return Loaded(complaint, row["id"], row["version"], len(complaint.events), len(complaint.handoffs),
-                      {a.id: _approval_state(a) for a in complaint.approvals}, row["record"] or {})
+                      {a.id: _approval_state(a) for a in complaint.approvals}, row["record"] or {},
+                      {name: row[name] for name in COLUMNS if name != "record"})
 
     def events(self, complaint_id: int) -> list[dict[str, Any]]:
         """The audit trail as stored in the append-only log."""
@@ -155,12 +157,20 @@ class Complaints:
 
     def save_many(self, batch: list[Loaded], now: datetime) -> None:
         """Saves several complaints with one statement per table (a sweep's batch): all or none."""
-        save = self.sql.prepared("save_complaint", lambda: SAVE_COMPLAINT, SAVED_COMPLAINT)
-        self.sql.execute_many(save, [
-            {**_columns(loaded.complaint, loaded.record), "cid": loaded.id, "expected": loaded.version,
-             "version": loaded.version + 1, "updated_at": now}
-            for loaded in batch])
-        if self.sql.rowcount() != len(batch):
+        # Only the columns that changed are set: SQLite rewrites an index entry for every indexed
+        # column an UPDATE names, changed or not, and a sweep changes none of them.
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for loaded in batch:
+            values = _columns(loaded.complaint, loaded.record)
+            changed = tuple(name for name, before in loaded.columns.items() if values[name] != before)
+            by_columns[changed].append({**values, "cid": loaded.id, "expected": loaded.version,
+                                        "version": loaded.version + 1, "updated_at": now})
+        saved = 0
+        for changed, rows in by_columns.items():
+            keys = (*changed, "record", "version", "updated_at")
+            self.sql.execute_many(self.sql.prepared("save_complaint", lambda: SAVE_COMPLAINT, keys), rows)
+            saved += self.sql.rowcount()
+        if saved != len(batch):
             numbers = ", ".join(loaded.complaint.number for loaded in batch)
             versions = ", ".join(str(loaded.version) for loaded in batch)
             raise ConcurrentUpdate(
