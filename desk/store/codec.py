@@ -68,7 +68,7 @@ def to_record(c: Complaint, stored: dict[str, Any] | None = None) -> dict[str, A
     record: dict[str, Any] = {name: plain(getattr(c, name)) for name in RECORD_SCALARS}
     for name in RECORD_LISTS:
         items = getattr(c, name)
-        kept = (stored or {}).get(name) or [] if name in APPEND_ONLY else []
+        kept = ((stored or {}).get(name) or []) if name in APPEND_ONLY else []
         if len(kept) > len(items):
             kept = []  # not a prefix after all: write the list afresh
         record[name] = kept + [plain(item) for item in items[len(kept):]]

@@ -38,10 +38,10 @@ SAVE_COMPLAINT = update(C).where(and_(C.c.id == bindparam("cid"), C.c.version ==
 UPDATE_APPROVAL = update(A).where(and_(A.c.complaint_id == bindparam("cid"), A.c.approval_no == bindparam("no")))
 COMPLAINANT_OF = select(complainants).where(complainants.c.complaint_id == bindparam("cid"))
 TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
-TIMER_KEYS_OF = select(T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at, T.c.done_at).where(
-    T.c.complaint_id == bindparam("cid"))
-TIMER_KEYS_OF_MANY = select(T.c.complaint_id, T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at,
-                            T.c.done_at).where(T.c.complaint_id.in_(bindparam("cids", expanding=True)))
+TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at, T.c.done_at)
+TIMER_KEYS_OF = select(*TIMER_KEYS).where(T.c.complaint_id == bindparam("cid"))
+TIMER_KEYS_OF_MANY = select(T.c.complaint_id, *TIMER_KEYS).where(
+    T.c.complaint_id.in_(bindparam("cids", expanding=True)))
 FIRE_TIMERS = update(T).where(and_(T.c.id.in_(bindparam("tids", expanding=True)), T.c.fired_at.is_(None))).values(
     fired_at=bindparam("now")).returning(T.c.id)
 FINISH_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.done_at.is_(None))).values(
@@ -186,10 +186,11 @@ class Complaints:
              "actor": h.actor, "at": h.at, "bounce": h.bounce}
             for loaded in batch for i, h in enumerate(loaded.complaint.handoffs[loaded.handoffs_stored:])))
         for loaded in batch:
-            self._save_approvals(loaded.id, loaded.complaint, loaded)
+            self._save_approvals(loaded)
 
-    def _save_approvals(self, complaint_id: int, c: Complaint, loaded: Loaded) -> None:
-        for a in c.approvals:
+    def _save_approvals(self, loaded: Loaded) -> None:
+        complaint_id = loaded.id
+        for a in loaded.complaint.approvals:
             before = loaded.approvals_stored.get(a.id)
             values = {"status": a.status.value, "decided_at": a.decided_at, "note": a.note,
                       "signed_by": list(a.signed_by)}
