@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from desk.commands import db, intake, policy, states, up, verbs, views
+from desk.commands import db, export, intake, policy, states, up, verbs, views
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.command("file")(intake.file)
 app.command("up")(up.up)
+app.command("export")(export.export)
 verbs.register(app)
 views.register(app)
 app.add_typer(policy.app, name="policy")

@@ -21,3 +21,8 @@ class NotPermitted(DeskError):
 
 class BadInput(DeskError):
     """A value from a person or a file is unusable; the message names the field or row."""
+
+
+class DatabaseUnavailable(DeskError):
+    """The database could not be reached, or dropped the connection: the step in progress was
+    rolled back by the database itself, so running it again is safe."""

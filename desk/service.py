@@ -18,26 +18,29 @@ from typing import Any
 
 from desk.config import Settings
 from desk.directory import Directory
-from desk.errors import BadInput, ConcurrentUpdate, DeskError
+from desk.errors import BadInput, ConcurrentUpdate, DatabaseUnavailable, DeskError, NotPermitted
 from desk.intake import Intake
 from desk.notify import Notification, Notifier
 from desk.policybook import PolicyBook
 from desk.store import queries, schema
 from desk.store.engine import Engine, make_engine
 from desk.store.orgsync import sync_directory
-from desk.store.uow import UnitOfWork
+from desk.store.repository import Loaded
+from desk.store.uow import UnitOfWork, reaching
 from desk.timers import (
     COMPLAINANT,
     Fired,
+    Rescheduled,
     TimerChanges,
     fire_timer,
     notifications,
     reconcile,
+    reschedule,
     timer_rows,
     wanted,
 )
 from policies import Policy
-from states import Complaint, ComplaintError, DomainEvent, Tier, fire, receive
+from states import Complaint, ComplaintError, DomainEvent, Tier, TriggerNotAllowed, fire, receive
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,16 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Reapplied:
+    """One open complaint moved (or, in a dry run, that would move) to the version in force."""
+
+    number: str
+    before: str
+    after: str
+    changes: list[Rescheduled]
+
+
+@dataclass(frozen=True)
 class Filed:
     number: str
     created: bool  # False when the idempotency key had already filed it
@@ -71,11 +84,12 @@ class Desk:
         """Connects, upgrades the schema when behind, loads policies and syncs the directory."""
         settings = settings or Settings.from_env()
         engine = make_engine(settings.database_url)
-        schema.ensure_current(engine)
-        book = PolicyBook(settings.policy_dir)
-        book.load(engine, now or datetime.now(UTC))
-        org = book.org()
-        sync_directory(engine, org)
+        with reaching(engine):
+            schema.ensure_current(engine)
+            book = PolicyBook(settings.policy_dir)
+            book.load(engine, now or datetime.now(UTC))
+            org = book.org()
+            sync_directory(engine, org)
         return cls(engine, book, Directory(org))
 
     # -- intake -----------------------------------------------------------------------
@@ -202,7 +216,7 @@ class Desk:
         needed = [step.with_] if as_cosigner and step.with_ else list(step.role)
         if jointly and step.with_ and roles & set(needed):
             return
-        raise BadInput(
+        raise NotPermitted(
             f"{actor} may approve up to {limit} yuan alone; {amount} needs {' or '.join(step.role)}"
             + (f" with {step.with_}" if step.with_ else "") + f" ({policy.family} policy authority)"
         )
@@ -274,6 +288,46 @@ class Desk:
               expected_version: int | None = None) -> Outcome:
         return self._act(number, "close", actor, now, expected_version, _fixed(final_decision=final_decision))
 
+    # -- policy versions --------------------------------------------------------------
+    def on_other_versions(self, family: str) -> list[tuple[str, str]]:
+        """(number, version) of the open complaints that follow an older version of the policy."""
+        with UnitOfWork(self.engine) as uow:
+            return queries.on_other_versions(uow.connection, family, self.book.current(family).version)
+
+    def reapply_policy(self, family: str, *, actor: str, now: datetime, dry_run: bool,
+                       progress: Callable[[int, int], None] | None = None) -> list[Reapplied]:
+        """Moves every open complaint of the family that follows another version of its policy to
+        the version in force: a PolicyReapplied event, and its pending deadlines and escalations
+        recomputed under the new rules from its own history (`desk policy apply --reclassify`).
+        One transaction per complaint, so a long run holds no lock for long and can be run again;
+        a dry run does the same work and rolls every transaction back."""
+        policy = self.book.current(family)
+        waiting = self.on_other_versions(family)
+        done: list[Reapplied] = []
+        for number, before in waiting:
+            asked: Loaded | None = None
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    loaded = asked = uow.complaints.get(number, for_update=True)
+                    c = loaded.complaint
+                    if c.policy_version != before:
+                        continue  # moved or classified again since the list was read
+                    self.directory.check(policy, c, "reapply_policy", actor)
+                    fire(c, "reapply_policy", actor=actor, at=now, policy_version=policy.version,
+                         revisit_attempts=policy.revisit_attempts(c.tier or "general"))
+                    changes = reschedule(uow, loaded, policy, now)
+                    uow.complaints.save(loaded, now)
+                    if not dry_run:
+                        uow.commit()
+            except NotPermitted as refusal:
+                if asked is not None and not dry_run:  # recorded once its own transaction is over
+                    self._record_refusal(asked, "reapply_policy", actor, now, refusal)
+                raise
+            done.append(Reapplied(number, before, policy.version, changes))
+            if progress:
+                progress(len(done), len(waiting))
+        return done
+
     # -- timers -----------------------------------------------------------------------
     def fire_due_timers(self, now: datetime, limit: int = 1000, batch: int = 200,
                         progress: Callable[[int], None] | None = None) -> list[Fired]:
@@ -281,12 +335,18 @@ class Desk:
         each timer exactly once, whoever else is sweeping."""
         fired: list[Fired] = []
         while len(fired) < limit:
-            with UnitOfWork(self.engine) as uow:
-                due = uow.timers.due(now, min(batch, limit - len(fired)))[: limit - len(fired)]
-                if not due:
-                    break
-                fired += self._fire_batch(uow, due, now)
-                uow.commit()
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    due = uow.timers.due(now, min(batch, limit - len(fired)))[: limit - len(fired)]
+                    if not due:
+                        break
+                    fired += self._fire_batch(uow, due, now)
+                    uow.commit()
+            except DatabaseUnavailable as lost:
+                # Batches already committed stay fired; the one in flight was rolled back, so
+                # its timers are still due and the next sweep fires them, each once.
+                raise DatabaseUnavailable(f"the sweep stopped after firing {len(fired)} timer(s), all saved: "
+                                          f"{lost}") from lost
             if progress:
                 progress(len(fired))
         return fired
@@ -359,22 +419,43 @@ class Desk:
     # -- the shared path of every verb ------------------------------------------------
     def _act(self, number: str, trigger: str, actor: str, now: datetime, expected_version: int | None,
              arguments: Callable[[Complaint, Policy], dict[str, Any]]) -> Outcome:
-        with UnitOfWork(self.engine) as uow:
-            loaded = uow.complaints.get(number, for_update=True)
-            if expected_version is not None and expected_version != loaded.version:
-                raise ConcurrentUpdate(
-                    f"{number} is at version {loaded.version}, not {expected_version}: someone changed it "
-                    "since you looked; nothing was saved"
-                )
-            c = loaded.complaint
-            policy = self.book.for_complaint(c, uow)
-            self.directory.check(policy, c, trigger, actor)
-            event = fire(c, trigger, actor=actor, at=now, **arguments(c, policy))
-            # Classification fixes the policy version: timers follow that version from now on.
-            reconcile(uow, loaded, self.book.for_complaint(c, uow), now)
-            version = uow.complaints.save(loaded, now)
-            uow.commit()
+        asked: Loaded | None = None  # once loaded, a refusal is recorded against the complaint
+        try:
+            with UnitOfWork(self.engine) as uow:
+                loaded = asked = uow.complaints.get(number, for_update=True)
+                if expected_version is not None and expected_version != loaded.version:
+                    raise ConcurrentUpdate(
+                        f"{number} is at version {loaded.version}, not {expected_version}: someone changed it "
+                        "since you looked; nothing was saved"
+                    )
+                c = loaded.complaint
+                policy = self.book.for_complaint(c, uow)
+                self.directory.check(policy, c, trigger, actor)
+                event = fire(c, trigger, actor=actor, at=now, **arguments(c, policy))
+                # Classification fixes the policy version: timers follow that version from now on.
+                reconcile(uow, loaded, self.book.for_complaint(c, uow), now)
+                version = uow.complaints.save(loaded, now)
+                uow.commit()
+        except (DeskError, ComplaintError) as refusal:
+            if asked is not None and not isinstance(refusal, DatabaseUnavailable):
+                self._record_refusal(asked, trigger, actor, now, refusal)
+            raise
         return Outcome(number, c.status, version, event)
+
+    def _record_refusal(self, asked: Loaded, trigger: str, actor: str, now: datetime,
+                        refusal: DeskError | ComplaintError) -> None:
+        """Keeps the refusal on the complaint's record, in a transaction of its own: the one that
+        asked was rolled back, and the complaint itself is left exactly as it was."""
+        try:
+            with UnitOfWork(self.engine) as uow:
+                uow.refusals.add(complaint_id=asked.id, trigger=trigger, actor=actor, at=now,
+                                 kind=refusal_kind(refusal), status=str(asked.columns.get("status", "")),
+                                 reason=str(refusal))
+                uow.commit()
+        except DatabaseUnavailable:
+            # The caller still hears the refusal itself; only its record is lost, and the
+            # database being unreachable is what the next command will report.
+            return
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
@@ -383,8 +464,21 @@ class Desk:
             yield uow
 
 
+def refusal_kind(refusal: DeskError | ComplaintError) -> str:
+    """What kind of no it was, for counting refusals by cause."""
+    if isinstance(refusal, TriggerNotAllowed):
+        return "wrong_state"
+    if isinstance(refusal, NotPermitted):
+        return "not_permitted"
+    if isinstance(refusal, ConcurrentUpdate):
+        return "conflict"
+    if isinstance(refusal, ComplaintError):
+        return "refused_by_rule"
+    return "bad_input"
+
+
 def _fixed(**values: Any) -> Callable[[Complaint, Policy], dict[str, Any]]:
     return lambda c, policy: values
 
 
-__all__ = ["BadInput", "ComplaintError", "ConcurrentUpdate", "Desk", "DeskError", "Filed", "Outcome"]
+__all__ = ["BadInput", "ComplaintError", "ConcurrentUpdate", "Desk", "DeskError", "Filed", "Outcome", "Reapplied"]

@@ -97,6 +97,45 @@ def reconcile(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) ->
 
 
 @dataclass(frozen=True)
+class Rescheduled:
+    """One pending timer changed by re-applying a policy: `before` None means added, `after`
+    None means no longer needed."""
+
+    kind: str
+    stage: str
+    level: int
+    round: int
+    before: datetime | None
+    after: datetime | None
+
+
+def reschedule(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> list[Rescheduled]:
+    """Recomputes every pending timer under `policy` from the complaint's history, ignoring the
+    due times stored under its old version. Timers that already fired stay fired: an escalation
+    that happened is history, whatever the new ladder says."""
+    stored = {(t.kind, t.stage, t.level, t.round): t for t in uow.timers.of(loaded.id)}
+    want = wanted(policy, loaded.complaint)
+    changes: list[Rescheduled] = []
+    moved: list[dict[str, Any]] = []
+    finished: list[int] = []
+    for key, row in want.items():
+        timer = stored.get(key)
+        if timer is None:
+            changes.append(Rescheduled(*key, None, row["due_at"]))
+        elif timer.fired_at is None and timer.done_at is None and timer.due_at != row["due_at"]:
+            changes.append(Rescheduled(*key, timer.due_at, row["due_at"]))
+            moved.append({"tid": timer.id, **row})
+    for key, timer in stored.items():
+        if timer.fired_at is None and timer.done_at is None and key not in want:
+            changes.append(Rescheduled(*key, timer.due_at, None))
+            finished.append(timer.id)
+    uow.timers.add(timer_rows(loaded.id, {k: want[k] for k in want if k not in stored}))
+    uow.timers.reschedule(moved)
+    uow.timers.finish(finished, now)
+    return sorted(changes, key=lambda r: (r.round, r.after or r.before or now, r.kind, r.level))
+
+
+@dataclass(frozen=True)
 class Fired:
     """One timer fired by a sweep: what operations see (complaint numbers, never people's data)."""
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from policies.problems import quoted
+
 Unit = Literal["minutes", "hours", "days"]
 
 _UNITS: dict[str, Unit] = {
@@ -50,7 +52,7 @@ class Duration:
 def parse_duration(text: object) -> Duration:
     """Parses a positive duration; raises ValueError naming what was wrong."""
     if isinstance(text, bool) or not isinstance(text, str | int):
-        raise ValueError(f"expected {DURATION_HELP}, got {text!r}")
+        raise ValueError(f"expected {DURATION_HELP}, got {quoted(text)}")
     if isinstance(text, int):
         raise ValueError(f"'{text}' has no unit: write {DURATION_HELP}")
     match = _DURATION.match(text.lower())
@@ -100,11 +102,11 @@ class Offset:
 
 def parse_offset(text: object) -> Offset:
     if isinstance(text, bool):
-        raise ValueError(f"expected {OFFSET_HELP}, got {text!r}")
+        raise ValueError(f"expected {OFFSET_HELP}, got {quoted(text)}")
     if isinstance(text, int | float) and text == 0:
         return Offset(0)
     if not isinstance(text, str):
-        raise ValueError(f"expected {OFFSET_HELP}, got {text!r}")
+        raise ValueError(f"expected {OFFSET_HELP}, got {quoted(text)}")
     raw = text.strip()
     if raw in ("0", "+0", "-0", "at deadline"):
         return Offset(0)
@@ -118,6 +120,6 @@ def parse_offset(text: object) -> Offset:
         if percent["sign"] == "-" and share >= 1:
             raise ValueError(f"'{text}' would fall at or before the stage even starts")
         return Offset(-1 if percent["sign"] == "-" else 1, fraction=share)
-    if raw[:1] in "+-":
+    if raw.startswith(("+", "-")):  # not `raw[:1] in "+-"`: that holds for '' too
         return Offset(-1 if raw[0] == "-" else 1, duration=parse_duration(raw[1:]))
     raise ValueError(f"'{text}' is not {OFFSET_HELP}; durations need a sign: '+{raw}' or '-{raw}'")

@@ -28,6 +28,16 @@ class PolicyError(Exception):
         super().__init__(f"{count} in {problems[0].file}:\n" + "\n".join(f"  {p}" for p in problems))
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """A value as a message shows it: a file can hold a list of thousands (aliases make that
+    easy), and one problem line should not print all of it."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f"{len(value):,} items" if isinstance(value, list | dict) else f"{len(str(value)):,} characters"
+    return f"{text[:limit]}... ({size})"
+
+
 def located(problem: tuple[tuple[int | str, ...], str]) -> PydanticCustomError:
     """An error deeper than the field that found it: the loader appends `path` to the field's key."""
     path, message = problem

@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any
 
+import holidays
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,11 +32,10 @@ from pydantic import (
 
 from policies.durations import DURATION_HELP, OFFSET_HELP, Duration, Offset, parse_duration, parse_offset
 from policies.ladders import authority_problem, ladder_problem
-from policies.problems import located
+from policies.problems import located, quoted
 from states import Family, Tier, allowed_triggers, states_of, triggers_of
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
-POLICY_ACTIONS = ("reapply_policy",)  # things a role may do that are not lifecycle triggers
 
 
 def _family(info: ValidationInfo) -> Family | None:
@@ -52,9 +52,8 @@ def _state(value: str, info: ValidationInfo) -> str:
 
 def _permitted_action(value: str, info: ValidationInfo) -> str:
     family = _family(info)
-    if family is not None and value not in triggers_of(family) and value not in POLICY_ACTIONS:
-        known = ", ".join([*triggers_of(family), *POLICY_ACTIONS])
-        raise ValueError(f"'{value}' is not a trigger of {family} complaints nor a policy action ({known})")
+    if family is not None and value not in triggers_of(family):
+        raise ValueError(f"'{value}' is not a trigger of {family} complaints ({', '.join(triggers_of(family))})")
     return value
 
 
@@ -74,7 +73,7 @@ def _percent(value: object) -> Fraction:
         share = Fraction(value.strip().rstrip("%").strip()) / 100
         if 0 < share <= 1:
             return share
-    raise ValueError(f"expected a percentage between 0% and 100% such as '5%', got {value!r}")
+    raise ValueError(f"expected a percentage between 0% and 100% such as '5%', got {quoted(value)}")
 
 
 def _hours(value: object) -> tuple[time, time]:
@@ -83,7 +82,7 @@ def _hours(value: object) -> tuple[time, time]:
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) < (h2, m2):
             return time(h1, m1), time(h2, m2)
-    raise ValueError(f"expected business hours like '09:00-18:00' (opening before closing), got {value!r}")
+    raise ValueError(f"expected business hours like '09:00-18:00' (opening before closing), got {quoted(value)}")
 
 
 def _zone(value: object) -> str:
@@ -91,15 +90,15 @@ def _zone(value: object) -> str:
         try:
             zoneinfo.ZoneInfo(value)
             return value
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ('America') or a huge name
             pass
-    raise ValueError(f"unknown time zone {value!r}: use an IANA name such as 'Asia/Shanghai'")
+    raise ValueError(f"unknown time zone {quoted(value)}: use an IANA name such as 'Asia/Shanghai'")
 
 
 def _version(value: object) -> str:
     if isinstance(value, str) and value.strip():
         return value.strip()
-    raise ValueError(f"the version must be text such as '2026.11-1' (quote it in YAML), got {value!r}")
+    raise ValueError(f"the version must be text such as '2026.11-1' (quote it in YAML), got {quoted(value)}")
 
 
 DurationText = Annotated[
@@ -154,6 +153,16 @@ class CalendarSpec(Spec):
     extra_holidays: list[date] = Field(default_factory=list, description="company holidays on top of the country's")
     extra_workdays: list[date] = Field(default_factory=list, description="company workdays on top of the country's")
 
+    @model_validator(mode="after")
+    def _holidays_are_known(self) -> CalendarSpec:
+        # Checked here, or `desk policy check` passes a file whose calendar fails on first use.
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError as exc:  # how the holidays package says "no such country or subdivision"
+            key = "country" if self.subdivision is None or "subdivision" not in str(exc) else "subdivision"
+            raise located(((key,), f"{exc}: use a country code such as 'CN' (and a subdivision it has)")) from None
+        return self
+
 
 class StageSpec(Spec):
     """A deadline's meaning: the clock starts when the complaint enters `from`, the stage is
@@ -172,9 +181,8 @@ class StageSpec(Spec):
         if family is not None and self.on_expiry is not None and self.from_ in states_of(family):
             allowed = allowed_triggers(family, self.from_)
             if self.on_expiry not in allowed:
-                raise ValueError(
-                    f"on_expiry '{self.on_expiry}' cannot be fired from '{self.from_}' (allowed: {', '.join(allowed)})"
-                )
+                message = f"'{self.on_expiry}' cannot be fired from '{self.from_}' (allowed: {', '.join(allowed)})"
+                raise located((("on_expiry",), message))  # point at the on_expiry line, not the stage's
         return self
 
 

@@ -36,6 +36,8 @@ def _base_moves(before_classification: tuple[str, ...], investigating: tuple[str
              effect=rules.classify),
         Move("reclassify", (CLASSIFIED, *investigating, INVESTIGATED), None, "Reclassified",
              rules.RECLASSIFY_GUARDS, effect=rules.reclassify),
+        Move("reapply_policy", classified_open, None, "PolicyReapplied", rules.REAPPLY_GUARDS,
+             effect=rules.reapply_policy),
         Move("assign", (CLASSIFIED,), ASSIGNED, "Assigned", rules.ASSIGN_GUARDS, effect=rules.assign),
         Move("hand_off", (*investigating, INVESTIGATED), None, "HandedOff", rules.HAND_OFF_GUARDS,
              effect=rules.hand_off),

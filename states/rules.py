@@ -93,6 +93,25 @@ def reclassify(c: Complaint, a: Args) -> Mapping[str, object]:
     return {"before": before, "type": c.type, "tier": c.tier, "reason": a.text("reason")}
 
 
+# -- a newer policy version, applied by a manager to an open complaint ----------------
+REAPPLY_GUARDS = (
+    needs_text("policy_version", "the policy version to apply"),
+    Guard("the complaint already follows that version ('policy_version')",
+          lambda c, a: a.text("policy_version") != c.policy_version),
+    Guard("the policy's revisit attempts must be a positive number ('revisit_attempts')",
+          lambda c, a: (a.integer("revisit_attempts") or 0) >= 1),
+)
+
+
+def reapply_policy(c: Complaint, a: Args) -> Mapping[str, object]:
+    """Deadlines follow the version a complaint was classified under; only this explicit step
+    (a manager's `desk policy apply --reclassify`) moves it to another one."""
+    before = c.policy_version
+    c.policy_version = a.text("policy_version")
+    c.revisit_attempt_limit = a.integer("revisit_attempts")
+    return {"before": before, "policy_version": c.policy_version, "revisit_attempts": c.revisit_attempt_limit}
+
+
 # -- emergency dispatch (property) --------------------------------------------------
 DISPATCH_GUARDS = (
     needs_text("crew", "who was sent to the site"),

@@ -1,4 +1,4 @@
-"""`desk policy ...`: check, explain and export the schema of manager-edited policy files."""
+"""`desk policy ...`: check, explain, apply and export the schema of manager-edited policy files."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from desk.commands import policy_apply
 from desk.commands.output import fail
 from policies import Policy, PolicyError, json_schema, load_policy, shipped_policy
 from policies.demo import check_demo
+from policies.loader import MAX_POLICY_BYTES
 from policies.org import load_org
 from policies.policy import SHIPPED
 from states import Family, Tier
 
-app = typer.Typer(no_args_is_help=True, help="Check, explain and export policy files.")
+app = typer.Typer(no_args_is_help=True, help="Check, explain, apply and export policy files.")
+app.command("apply")(policy_apply.apply)
 console = Console()
 
 
@@ -37,9 +41,10 @@ def check(
         except PolicyError as error:
             failed += 1
             for problem in error.problems:
-                console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+                # escaped: the text quotes the file, and `[/x]` in a file is not rich markup to obey
+                console.print(f"[red]✗[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
         else:
-            console.print(f"[green]✓[/] {path}: {summary}", highlight=False)
+            console.print(f"[green]✓[/] {escape(f'{path}: {summary}')}", highlight=False)
     if failed:
         raise typer.Exit(1)
 
@@ -61,6 +66,8 @@ def _summary(path: Path) -> str:
 
 def _has_top_level(path: Path, key: str) -> bool:
     try:
+        if path.stat().st_size > MAX_POLICY_BYTES:
+            return False  # the policy loader refuses it by its size, without reading a gigabyte first
         return re.search(rf"^{key}:", path.read_text(encoding="utf-8"), re.MULTILINE) is not None
     except (OSError, UnicodeDecodeError):
         return False  # the policy loader reports unreadable files properly
@@ -148,7 +155,7 @@ def explain(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     name = policy.type(type_key).name
-    table = Table(title=f"{name.zh} {name.en} · {chosen} · {policy.family} policy {policy.version}")
+    table = Table(title=escape(f"{name.zh} {name.en} · {chosen} · {policy.family} policy {policy.version}"))
     table.add_column("stage")
     table.add_column("due")
     table.add_column("basis")

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from desk.commands.common import AS_HELP, actor, moment, now, open_desk, print_json, reports_errors
 from desk.commands.output import fail
 from desk.privacy import mask_name, mask_phone
+from desk.redact import Complainant, scrub, scrub_values
 from desk.store import queries
 from desk.store.codec import plain
 from policies.tracking import stage_report
@@ -36,6 +38,7 @@ def register(app: typer.Typer) -> None:
         with desk.reading() as uow:
             loaded = uow.complaints.get(number)
             person = uow.complaints.complainant(loaded.id)
+            refused = uow.refusals.of(loaded.id)
             policy = desk.book.for_complaint(loaded.complaint, uow)
         c = loaded.complaint
         zone = ZoneInfo(policy.spec.timezone)
@@ -46,14 +49,24 @@ def register(app: typer.Typer) -> None:
         ]
         contact = ({k: person.get(k) for k in ("name", "phone", "email", "address")} if reveal else
                    {"name": mask_name(person.get("name")), "phone": mask_phone(person.get("phone"))})
+        # Reasons and notes are typed by staff and often name the complainant or quote their number:
+        # without --reveal those are hidden like the contact line is.
+        own = Complainant.of(person)
+
+        def hide(text: str) -> str:
+            return text if reveal else scrub(text, own, patterns=False)
+
         if as_json:
             print_json({
                 "number": c.number, "family": c.family.value, "type": c.type, "tier": c.tier, "status": c.status,
                 "first_responder": c.first_responder, "handler": c.handler, "department": c.department,
                 "policy_version": c.policy_version, "version": loaded.version, "round": c.round,
                 "reopen_count": c.reopen_count, "bounces": c.bounces, "complainant": contact,
-                "events": [plain(e) for e in c.events], "deadlines": deadlines,
-                "handoffs": [plain(h) for h in c.handoffs], "approvals": [plain(a) for a in c.approvals],
+                "events": [scrub_values(plain(e), hide) for e in c.events], "deadlines": deadlines,
+                "handoffs": [scrub_values(plain(h), hide) for h in c.handoffs],
+                "approvals": [scrub_values(plain(a), hide) for a in c.approvals],
+                "refusals": [{k: r[k] for k in ("trigger", "actor", "at", "kind", "status", "reason")}
+                             for r in refused],
             })
             return
         console.print(f"[bold]{c.number}[/] {c.family} · {c.type or 'unclassified'} · {c.tier or 'no tier yet'} · "
@@ -64,7 +77,8 @@ def register(app: typer.Typer) -> None:
         timeline = Table("when", "event", "move", "by", "details", box=None, pad_edge=False)
         for e in c.events:
             move = f"{e.source or ''} → {e.dest}" if e.source != e.dest else f"({e.dest})"
-            details = ", ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, [], ""))
+            # Escaped: staff's words are not markup (a "[name]" placeholder would vanish otherwise).
+            details = escape(hide(", ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, [], ""))))
             timeline.add_row(_local(e.at, zone), e.name, move, e.actor, details)
         console.print(timeline)
         table = Table("stage", "round", "due", "met", "", box=None, pad_edge=False)
@@ -73,6 +87,11 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(d["stage"]), str(d["round"]), _local(d["due_at"], zone), _local(d["met_at"], zone),
                           f"[{colour}]{d['verdict']}[/]")
         console.print(table)
+        if refused:
+            refusals = Table("when", "refused", "by", "in state", "why", box=None, pad_edge=False, title="refused")
+            for r in refused:
+                refusals.add_row(_local(r["at"], zone), r["trigger"], r["actor"], r["status"], escape(r["reason"]))
+            console.print(refusals)
 
     @app.command("list")
     @reports_errors

@@ -8,15 +8,22 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from desk.config import normalise_url
+from desk.errors import BadInput
 
 __all__ = ["Engine", "make_engine"]
 
 
 # Every transition writes and reads the complaint's record as JSON: orjson does it ~8x faster.
-JSON = {"json_serializer": lambda value: orjson.dumps(value).decode(), "json_deserializer": orjson.loads}
+# Statement parameters stay out of error messages: they can be a complainant's name or phone,
+# and an error's text reaches logs and Prefect.
+JSON = {"json_serializer": lambda value: orjson.dumps(value).decode(), "json_deserializer": orjson.loads,
+        "hide_parameters": True}
 
+
+USABLE = "use sqlite:///path/to/desk.db or postgresql://user@host:5432/database"
 
 SQLITE_PRAGMAS = (
     "journal_mode=WAL",  # readers never wait for the writer
@@ -28,16 +35,31 @@ SQLITE_PRAGMAS = (
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for DESK_DATABASE_URL; a URL the desk cannot use is refused in one sentence."""
     url = normalise_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except ArgumentError:
+        # Not echoed: a mistyped URL may still hold a password.
+        raise BadInput(f"DESK_DATABASE_URL is not a database URL ({USABLE})") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise BadInput(f"DESK_DATABASE_URL: '{backend}' databases are not supported ({USABLE})")
+    if backend == "sqlite":
         return _sqlite(url, parsed.database)
-    return create_engine(url, pool_pre_ping=True, **JSON)
+    try:
+        return create_engine(url, pool_pre_ping=True, **JSON)
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise BadInput(f"DESK_DATABASE_URL: {error} ({USABLE})") from None
 
 
 def _sqlite(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BadInput(f"DESK_DATABASE_URL: cannot make the folder for the SQLite file {database} "
+                           f"({error.strerror})") from None
     engine = create_engine(url, connect_args={"timeout": 30}, **JSON)
 
     @event.listens_for(engine, "connect")

@@ -122,6 +122,16 @@ def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now
     }
 
 
+def on_other_versions(db: Connection, family: str, version: str) -> list[tuple[str, str]]:
+    """(number, version) of open, classified complaints of a family that follow another
+    version of its policy than `version`, oldest first."""
+    query = (select(C.c.number, C.c.policy_version)
+             .where(C.c.family == family, C.c.policy_version.is_not(None), C.c.policy_version != version,
+                    C.c.status.not_in(TERMINAL))
+             .order_by(C.c.id))
+    return [(row.number, row.policy_version) for row in db.execute(query)]
+
+
 def timers_of(db: Connection, complaint_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in db.execute(
         select(T).where(T.c.complaint_id == complaint_id).order_by(T.c.due_at, T.c.level)).mappings()]

@@ -44,6 +44,9 @@ TIMER_KEYS_OF_MANY = select(T.c.complaint_id, *TIMER_KEYS).where(
     T.c.complaint_id.in_(bindparam("cids", expanding=True)))
 FIRE_TIMERS = update(T).where(and_(T.c.id.in_(bindparam("tids", expanding=True)), T.c.fired_at.is_(None))).values(
     fired_at=bindparam("now")).returning(T.c.id)
+RESCHEDULE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at.is_(None), T.c.done_at.is_(None))
+                                   ).values(due_at=bindparam("due_at"), met_by=bindparam("met_by"),
+                                            detail=bindparam("detail"))
 FINISH_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.done_at.is_(None))).values(
     done_at=bindparam("now"))
 PENDING = and_(T.c.fired_at.is_(None), T.c.done_at.is_(None))
@@ -250,6 +253,11 @@ class Timers:
     def finish(self, ids: Iterable[int], now: datetime) -> None:
         self.sql.execute_many(self.sql.prepared("finish_timer", lambda: FINISH_TIMER),
                               ({"tid": i, "now": now} for i in ids))
+
+    def reschedule(self, rows: list[dict[str, Any]]) -> None:
+        """New due times (and met_by, detail) for pending timers: `tid` and the new values each."""
+        if rows:
+            self.db.execute(RESCHEDULE_TIMER, rows)
 
     def due(self, now: datetime, limit: int) -> Sequence[Row[Any]]:
         """Pending timers due by `now`, oldest first, with every other due timer of the same

@@ -225,6 +225,29 @@ policy_versions = cast(Table, PolicyVersionRow.__table__)
 counters = cast(Table, CounterRow.__table__)
 
 
+class RefusalRow(Base):
+    """A trigger the desk said no to (wrong state, no authority, a stale version): who asked
+    for what, when, and the reason they were given. Kept apart from `events`, which holds only
+    what happened, so a refusal never changes the complaint or its version."""
+
+    __tablename__ = "refusals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # wrong_state | not_permitted | refused_by_rule | conflict | bad_input
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(32))  # the complaint's state when it was asked
+    reason: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "complaint_id"),)
+
+
+refusals = cast(Table, RefusalRow.__table__)
+
+
 class OutboxRow(Base):
     """Notifications owed (escalation notices, callback requests), written in the transaction that
     owes them and delivered afterwards with retries. Person ids and complaint numbers only."""

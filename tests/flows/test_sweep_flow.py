@@ -51,15 +51,18 @@ def _file_overdue(count: int) -> list[str]:
 
 def test_a_sweep_run_fires_reports_and_mirrors_escalations(desk_env: Path) -> None:
     numbers = _file_overdue(3)
-    summary = escalation_sweep()
+    state = escalation_sweep(return_state=True)
+    summary = state.result()
     assert summary["escalations"] == 6 and summary["fired"] == 9  # reminder + notice (+ breach) each
     assert summary["notifications_sent"] == 9 and summary["notifications_failed"] == 0
 
     with get_client(sync_client=True) as client:
-        runs = [r for r in client.read_flow_runs() if r.name.startswith("sweep-")]
-        assert runs and runs[-1].state is not None and runs[-1].state.is_completed()
-        assert runs[-1].parameters == {"limit": 10_000, "batch": 200}
-        artifact = next(a for a in client.read_artifacts() if a.key == "escalation-sweep")
+        # This test's own run: other tests share the Prefect server and sweep too.
+        run = client.read_flow_run(state.state_details.flow_run_id)
+        assert run.name.startswith("sweep-") and run.state is not None and run.state.is_completed()
+        assert run.parameters == {"limit": 10_000, "batch": 200}
+        artifact = next(a for a in client.read_artifacts() if a.key == "escalation-sweep"
+                        and a.flow_run_id == run.id)
         assert all(number in str(artifact.data) for number in numbers)
         wanted = EventFilter(event=EventNameFilter(name=["complaint.escalated"]),
                              resource=EventResourceFilter(id=[f"complaint.{numbers[0]}"]))
@@ -67,6 +70,15 @@ def test_a_sweep_run_fires_reports_and_mirrors_escalations(desk_env: Path) -> No
     assert {e.payload["action"] for e in events} == {"reminder", "overdue_notice"}
     assert events[0].payload["tier"] is None  # untriaged: no tier yet, and no personal data
     assert (desk_env / "notifications.log").read_text(encoding="utf-8").count(numbers[0]) == 3
+
+
+def test_a_sweep_with_the_database_down_fails_its_run_with_the_reason(desk_env: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/desk")  # nothing listens there
+    state = escalation_sweep(return_state=True)
+    print(f"\nsweep run with the database down: {state.name}: {state.message}")
+    assert state.is_failed()
+    assert "the postgresql database at 127.0.0.1:1/desk is unavailable" in str(state.message)
 
 
 def test_a_second_sweep_fires_nothing_more(desk_env: Path) -> None:
@@ -97,7 +109,9 @@ def test_the_daily_report_publishes_a_summary_per_family(desk_env: Path) -> None
 
     _file_overdue(1)
     escalation_sweep()
-    assert daily_report(family="property")["overdue_now"] == 1
+    state = daily_report(family="property", return_state=True)
+    assert state.result()["overdue_now"] == 1
     with get_client(sync_client=True) as client:
-        markdown = next(a for a in client.read_artifacts() if a.key == "daily-report-property")
+        markdown = next(a for a in client.read_artifacts() if a.key == "daily-report-property"
+                        and a.flow_run_id == state.state_details.flow_run_id)
     assert "overdue now: **1**" in str(markdown.data) and "| li-na | 1 | 0 |" in str(markdown.data)

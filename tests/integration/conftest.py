@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from desk.config import Settings, normalise_url
 from desk.service import Desk
@@ -26,7 +27,8 @@ OPENED = at("2026-11-23 08:00")
 
 
 def _postgres_database() -> Iterator[str]:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # No pool: a connection kept from before a server restart (test_database_outage) would be dead.
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     name = f"desk_test_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as db:
@@ -59,6 +61,19 @@ def postgres_url() -> Iterator[str]:
 
 def open_desk(url: str, tmp_path: Path, policy_dir: Path = SHIPPED) -> Desk:
     return Desk.open(Settings(database_url=url, home=tmp_path, policy_dir=policy_dir, user=None), now=OPENED)
+
+
+def edited_policies(folder: Path, version: str) -> Path:
+    """The shipped files in `folder`, with property's resolve deadline for general complaints
+    raised from 3 to 10 working days, under `version` (the shipped one is 2026.11-1)."""
+    folder.mkdir(exist_ok=True)
+    for name in ("enterprise.yaml", "org.yaml"):
+        (folder / name).write_text((SHIPPED / name).read_text(encoding="utf-8"), encoding="utf-8")
+    text = (SHIPPED / "property.yaml").read_text(encoding="utf-8")
+    text = text.replace("resolve: 3 working days      # 12345", "resolve: 10 working days     # 12345")
+    (folder / "property.yaml").write_text(text.replace('version: "2026.11-1"', f'version: "{version}"'),
+                                          encoding="utf-8")
+    return folder
 
 
 @pytest.fixture

@@ -326,9 +326,8 @@ def test_the_board_counts_overdue_complaints_and_escalation_levels(desk: Desk) -
 
 def test_open_complaints_keep_the_policy_version_they_were_classified_under(database_url: str,
                                                                            tmp_path: Path) -> None:
-    from policies.policy import SHIPPED
     from policies.tracking import stage_report
-    from tests.integration.conftest import open_desk
+    from tests.integration.conftest import edited_policies, open_desk
 
     t = at("2026-11-23 09:00")
     desk = open_desk(database_url, tmp_path)
@@ -336,18 +335,10 @@ def test_open_complaints_keep_the_policy_version_they_were_classified_under(data
     desk.classify(old, actor="li-na", now=t, type="cleaning_late")
     desk.engine.dispose()
 
-    edited = tmp_path / "policies"
-    edited.mkdir()
-    for name in ("enterprise.yaml", "org.yaml"):
-        (edited / name).write_text((SHIPPED / name).read_text(encoding="utf-8"), encoding="utf-8")
-    text = (SHIPPED / "property.yaml").read_text(encoding="utf-8")
-    longer = text.replace("resolve: 3 working days      # 12345", "resolve: 10 working days     # 12345")
-    (edited / "property.yaml").write_text(longer, encoding="utf-8")
+    edited = edited_policies(tmp_path / "policies", "2026.11-1")  # longer deadline, same version
     with pytest.raises(BadInput, match=r"version 2026\.11-1 is already stored with different content"):
         open_desk(database_url, tmp_path, policy_dir=edited)
-    (edited / "property.yaml").write_text(longer.replace('version: "2026.11-1"', 'version: "2026.12-1"'),
-                                          encoding="utf-8")
-    desk = open_desk(database_url, tmp_path, policy_dir=edited)
+    desk = open_desk(database_url, tmp_path, policy_dir=edited_policies(edited, "2026.12-1"))
     new = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
     desk.classify(new, actor="li-na", now=t, type="cleaning_late")
     with desk.reading() as uow:

@@ -69,7 +69,7 @@ def test_every_state_and_trigger_a_shipped_policy_names_exists(fixture: str, req
         assert set(stage.until) <= states, name
         if stage.on_expiry:
             assert stage.on_expiry in allowed_triggers(policy.family, stage.from_), name
-    assert set(policy.spec.permissions) - {"reapply_policy"} <= triggers
+    assert set(policy.spec.permissions) <= triggers
     for tier in ("urgent", "important", "general"):
         assert set(policy.spec.tiers.of(tier).deadlines) <= set(policy.spec.stages)
 

@@ -42,6 +42,7 @@ def _good_arguments(c: Complaint, trigger: str, pick: int) -> dict[str, Any]:
         "classify": {"type": "lift_entrapment", "tier": ["urgent", "important", "general"][pick % 3],
                      "responsibility": "own", "policy_version": "2026.11-1", "revisit_attempts": 1 + pick % 3},
         "reclassify": {"tier": "important", "reason": "owner called again"},
+        "reapply_policy": {"policy_version": f"2026.12-{pick}", "revisit_attempts": 1 + pick % 2},
         "dispatch": {"tier": "urgent", "crew": "duty electrician"},
         "assign": {"handler": person, "department": "maintenance"},
         "hand_off": {"to": person, "reason": "specialist needed"},

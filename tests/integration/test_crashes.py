@@ -1,0 +1,158 @@
+"""Crashes: a sweeper and a bulk import killed with SIGKILL at random points, then run again.
+
+Nothing accepted is lost and nothing fires twice: every transaction either committed whole
+or left no trace, and the rerun picks up exactly what was left. Real processes on real
+databases (SQLite file and PostgreSQL); each test prints what it broke and what it checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from desk.intake import Intake
+from desk.store.tables import complainants, complaints, events, outbox, timers
+from policies.policy import SHIPPED
+from tests.integration.conftest import open_desk
+from tests.support import at
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+FILED = at("2026-11-23 09:00")
+KILLS = 10  # the issue's minimum per run
+SEED = int(os.environ.get("DESK_FAULT_SEED") or random.SystemRandom().randrange(1 << 30))
+
+
+def _env(tmp_path: Path, url: str) -> dict[str, str]:
+    return {**os.environ, "DESK_POLICY_DIR": str(SHIPPED), "DESK_HOME": str(tmp_path), "DESK_DATABASE_URL": url,
+            "DESK_USER": "li-na", "PYTHONPATH": str(ROOT)}
+
+
+def _count(url: str, tmp_path: Path, query: object) -> int:
+    desk = open_desk(url, tmp_path)
+    try:
+        with desk.reading() as uow:
+            return int(uow.connection.execute(query).scalar_one())  # type: ignore[call-overload]
+    finally:
+        desk.engine.dispose()
+
+
+def test_a_sweeper_killed_again_and_again_fires_each_timer_once(database_url: str, tmp_path: Path) -> None:
+    desk = open_desk(database_url, tmp_path)
+    person = {"name": "x", "phone": "1", "email": None, "address": None, "description": "d", "request": None}
+    filed = 1667  # untriaged: each has a triage deadline and two escalations due within the hour
+    desk.file_many([Intake("property", "phone", f"k{i}", FILED, person) for i in range(filed)],
+                   actor="li-na", now=FILED)
+    desk.engine.dispose()
+    sweep_at = (FILED + timedelta(hours=1)).isoformat()
+    due = _count(database_url, tmp_path, select(func.count()).select_from(timers)
+                 .where(timers.c.due_at <= FILED + timedelta(hours=1)))
+    assert due == 3 * filed
+
+    rng = random.Random(SEED)
+    kills: list[str] = []
+    runs = 0
+    while True:  # killed KILLS times, each time part-way; then one run to the end
+        runs += 1
+        command = [sys.executable, "-m", "tests.integration.workers", "sweep", database_url, str(tmp_path), sweep_at]
+        killing = len(kills) < KILLS
+        inside = killing and rng.random() < 0.5
+        if inside:  # dies by its own SIGKILL just before a random statement (a batch runs about ten)
+            command += ["--die-at-statement", str(rng.randint(3, 40))]
+        process = subprocess.Popen(command, cwd=ROOT, env=_env(tmp_path, database_url), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        # Killed from outside as soon as it reports its k-th committed batch: by then it is
+        # already inside the next one, at a point no one chose.
+        kill_after = rng.randint(1, 3) if killing and not inside else None
+        batches = 0
+        for line in process.stdout:
+            if line.startswith("fired"):
+                batches += 1
+                if batches == kill_after:
+                    process.send_signal(signal.SIGKILL)
+                    break
+        _, errors = process.communicate(timeout=300)
+        if process.returncode == -signal.SIGKILL:
+            kills.append("inside a transaction" if inside else f"after batch {kill_after}")
+            continue
+        assert process.returncode == 0, errors
+        if not killing or batches == 0:
+            break  # the run to the end, or nothing was left to fire: the timers ran out before the kills
+
+    fired = _count(database_url, tmp_path, select(func.count()).select_from(timers)
+                   .where(timers.c.fired_at.is_not(None)))
+    pending = _count(database_url, tmp_path, select(func.count()).select_from(timers).where(
+        timers.c.fired_at.is_(None), timers.c.done_at.is_(None), timers.c.due_at <= FILED + timedelta(hours=1)))
+    desk = open_desk(database_url, tmp_path)
+    with desk.reading() as uow:
+        escalated = Counter(
+            (row.complaint_id, row.data["stage"], row.data["level"]) for row in uow.connection.execute(
+                select(events.c.complaint_id, events.c.data).where(events.c.name == "Escalated")))
+        notices = Counter((row.complaint_id, row.recipient, row.kind, row.payload["stage"], row.payload["level"])
+                          for row in uow.connection.execute(
+                              select(outbox.c.complaint_id, outbox.c.recipient, outbox.c.kind, outbox.c.payload)))
+    desk.engine.dispose()
+    twice = sum(1 for n in escalated.values() if n > 1) + sum(1 for n in notices.values() if n > 1)
+    print(f"\nseed {SEED}: {len(kills)} SIGKILLs survived in {runs} runs "
+          f"({sum(k == 'inside a transaction' for k in kills)} inside a transaction, the rest from outside); "
+          f"{fired} of {due} due timers fired, {pending} left pending, {sum(escalated.values())} escalation "
+          f"events, {twice} duplicates")
+    assert len(kills) >= KILLS
+    assert fired == due and pending == 0  # every due timer fired
+    assert len(escalated) == 2 * filed and twice == 0  # every escalation once, with one event and one notice
+
+
+def test_bulk_intake_killed_and_run_again_files_each_complaint_once(database_url: str, tmp_path: Path) -> None:
+    rows = [{"family": "property", "key": f"hotline-{i:05d}", "name": f"业主{i}", "phone": f"139{i:08d}",
+             "description": "楼道灯不亮", "received_at": "2026-11-23T09:00:00+08:00"} for i in range(2000)]
+    source = tmp_path / "hotline.json"
+    source.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    command = [sys.executable, "-m", "desk", "file", "--from", str(source), "--batch", "100"]
+    rng = random.Random(SEED)
+    kills: list[int] = []
+    for _ in range(4):  # killed in the middle of a batch, a few times over
+        process = subprocess.Popen(command, cwd=ROOT, env=_env(tmp_path, database_url), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert process.stderr is not None
+        kill_after = rng.randint(1, 4)
+        saved = 0
+        for line in process.stderr:
+            if " saved" in line:
+                saved += 1
+                if saved == kill_after:
+                    process.send_signal(signal.SIGKILL)
+                    break
+        process.communicate(timeout=300)
+        if process.returncode == -signal.SIGKILL:
+            kills.append(_count(database_url, tmp_path, select(func.count()).select_from(complaints)))
+    before = _count(database_url, tmp_path, select(func.count()).select_from(complaints))
+    finished = subprocess.run(command, cwd=ROOT, env=_env(tmp_path, database_url), capture_output=True, text=True,
+                              timeout=300, check=False)
+    assert finished.returncode == 0, finished.stderr
+
+    total = _count(database_url, tmp_path, select(func.count()).select_from(complaints))
+    keys = _count(database_url, tmp_path, select(func.count(func.distinct(complaints.c.idempotency_key))))
+    people = _count(database_url, tmp_path, select(func.count()).select_from(complainants))
+    received = _count(database_url, tmp_path, select(func.count()).select_from(events)
+                      .where(events.c.name == "Received"))
+    timerless = _count(database_url, tmp_path, select(func.count()).select_from(complaints).where(
+        ~select(timers.c.id).where(timers.c.complaint_id == complaints.c.id).exists()))
+    print(f"\nseed {SEED}: bulk intake SIGKILLed {len(kills)} times (complaints stored at each kill: {kills}); "
+          f"after the rerun: {total} complaints, {keys} distinct keys, {people} complainants, {received} receipts, "
+          f"{timerless} without deadlines; rerun said: {finished.stdout.strip()}")
+    assert kills, "no run was killed: the import finished before any kill"
+    assert all(k % 100 == 0 for k in kills)  # a killed batch left nothing behind: only whole batches exist
+    assert total == keys == people == received == 2000 and timerless == 0
+    assert f"{2000 - before} filed, {before} already filed under their keys" in finished.stdout
