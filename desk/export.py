@@ -21,8 +21,8 @@ from desk.redact import Complainant, Pseudonyms, scrub, scrub_values
 from desk.service import Desk
 from desk.store import extract
 from desk.store.extract import Selection
+from desk.timers import stage_deadlines
 from policies import Policy
-from policies.tracking import stage_report
 from states import TERMINAL, Complaint
 
 PAGE = 200
@@ -70,18 +70,20 @@ def rows(desk: Desk, export: Export, progress: Callable[[int], None] | None = No
             people = extract.complainants_of(uow.connection, ids)
             refused = extract.refusals_of(uow.connection, ids)
             loaded = uow.complaints.get_many_by_id(ids)
+            timers = uow.timers.keys_of_many(ids)
             policies = [desk.book.for_complaint(item.complaint, uow) for item in loaded]
         for item, policy in zip(loaded, policies, strict=True):
             person = people.get(item.id, {})
             yield row_of(item.complaint, person, policy, export, pseudonyms if export.redact else None,
-                         refused.get(item.id, []))
+                         refused.get(item.id, []), timers[item.id])
         after, done = ids[-1], done + len(ids)
         if progress:
             progress(done)
 
 
 def row_of(c: Complaint, person: dict[str, Any], policy: Policy, export: Export,
-           pseudonyms: Pseudonyms | None, refused: list[dict[str, Any]]) -> dict[str, Any]:
+           pseudonyms: Pseudonyms | None, refused: list[dict[str, Any]],
+           timers: list[dict[str, Any]]) -> dict[str, Any]:
     own = Complainant.of(person)
 
     def clean(text: str) -> str:
@@ -90,7 +92,7 @@ def row_of(c: Complaint, person: dict[str, Any], policy: Policy, export: Export,
     deadlines = [
         {"stage": s.stage, "round": s.round, "due_at": _time(s.due_at), "met_at": _time(s.met_at),
          "verdict": _verdict(s.met_in_time, s.due_at, export.now)}
-        for s in stage_report(policy, c)
+        for s in stage_deadlines(policy, c, timers)
     ]
     verdicts = [d["verdict"] for d in deadlines]
     ended = next((e.at for e in reversed(c.events) if e.dest == c.status), None) if c.status in TERMINAL else None

@@ -8,7 +8,7 @@ in batches, each exactly once (a conditional update in the transaction that reco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,11 +17,24 @@ from desk.directory import SYSTEM, Directory
 from desk.store.repository import Loaded
 from desk.store.uow import UnitOfWork
 from policies import Policy
-from policies.tracking import stage_report
+from policies.tracking import StageStatus, stage_report
 from states import Complaint, fire
 
 Key = tuple[str, str, int, int]  # kind, stage, level, round
 COMPLAINANT = "complainant"  # outbox recipient meaning: the complaint's own complainant
+DEADLINE_KINDS = ("stage_deadline", "evidence_deadline")  # the rows that hold a stage's due time
+
+
+def held_to(stored: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], datetime]:
+    """The due time each stage deadline was written with, by (stage, round), from timer rows."""
+    return {(t["stage"], t["round"]): t["due_at"] for t in stored if t["kind"] in DEADLINE_KINDS}
+
+
+def stage_deadlines(policy: Policy, c: Complaint, stored: Iterable[Mapping[str, Any]]) -> list[StageStatus]:
+    """The complaint's stage deadlines as it was held to them: due times from its stored rows,
+    computed only where none was stored. A stage met before a manager re-applied a new policy
+    version is judged by the deadline it had then, not by one the new version would compute."""
+    return stage_report(policy, c, held_to(stored))
 
 
 def wanted(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]] | None = None
@@ -29,7 +42,7 @@ def wanted(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]]
     """Every timer the complaint should have pending now. Given its `stored` timers, deadlines
     and ladders already written are taken from them instead of being computed again."""
     stored = stored or {}
-    known = {(k[1], k[3]): t["due_at"] for k, t in stored.items() if k[0] in ("stage_deadline", "evidence_deadline")}
+    known = held_to(stored.values())
     rows: dict[Key, dict[str, Any]] = {}
     for status in stage_report(policy, c, known):
         if status.met_at is not None:

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from policies.durations import DURATION_HELP, OFFSET_HELP, Duration, Offset, parse_duration, parse_offset
-from policies.ladders import authority_problem, ladder_problem
+from policies.ladders import authority_problem, ladder_problem, ladder_problem_on
 from policies.problems import located, quoted
 from states import Family, Tier, allowed_triggers, states_of, triggers_of
 
@@ -207,6 +207,14 @@ def _climbing(steps: list[StepSpec] | None) -> list[StepSpec] | None:
     return steps
 
 
+def _climbs_on(steps: list[StepSpec], lengths: list[tuple[str, Duration]], where: tuple[str, ...]) -> None:
+    for deadline, length in lengths:
+        problem = ladder_problem_on([s.at for s in steps], length, f"the {deadline} deadline")
+        if problem:
+            path, message = problem
+            raise located(((*where, *path), message))
+
+
 class TierSpec(Spec):
     deadlines: dict[StageName, DurationText] = Field(min_length=1)
     revisit: RevisitSpec
@@ -283,6 +291,29 @@ class PolicyFile(Spec):
         if problem:
             raise located(problem)
         return ladder
+
+    @model_validator(mode="after")
+    def _ladders_climb_on_every_deadline(self) -> PolicyFile:
+        # Only here are a ladder and the deadlines it escalates both known. Before classification
+        # there is no tier: the policy's ladder escalates the stages timed by their own `within`.
+        # After it, a tier's own ladder escalates that tier's deadlines (its types' too) and the
+        # policy's ladder those of every other tier. A stage that classification ends (triage)
+        # is never escalated under a tier.
+        timed = {name: spec.within for name, spec in self.stages.items() if spec.on_expiry is None}
+        shared: list[tuple[str, Duration]] = [(stage, d) for stage, d in timed.items() if d is not None]
+        tiered = {stage: d for stage, d in timed.items() if "classified" not in self.stages[stage].until}
+        for tier in Tier:
+            spec = self.tiers.of(tier)
+            lengths = [(f"{tier.value} {stage}", d) for stage, d in {**tiered, **spec.deadlines}.items()
+                       if d is not None and stage in tiered]
+            lengths += [(f"{key} {stage}", d) for key, t in self.types.items() if t.tier == tier
+                        for stage, d in t.deadlines.items() if stage in tiered]
+            if spec.escalation is None:
+                shared += lengths
+            else:
+                _climbs_on(spec.escalation, lengths, ("tiers", tier.value, "escalation"))
+        _climbs_on(self.escalation, shared, ("escalation",))
+        return self
 
     @field_validator("appeal_window")
     @classmethod

@@ -17,7 +17,7 @@ from desk.privacy import mask_name, mask_phone
 from desk.redact import Complainant, scrub, scrub_values
 from desk.store import queries
 from desk.store.codec import plain
-from policies.tracking import stage_report
+from desk.timers import stage_deadlines
 from states import Family, Tier
 
 console = Console()
@@ -39,13 +39,14 @@ def register(app: typer.Typer) -> None:
             loaded = uow.complaints.get(number)
             person = uow.complaints.complainant(loaded.id)
             refused = uow.refusals.of(loaded.id)
+            timers = uow.timers.keys_of(loaded.id)
             policy = desk.book.for_complaint(loaded.complaint, uow)
         c = loaded.complaint
         zone = ZoneInfo(policy.spec.timezone)
         deadlines: list[dict[str, Any]] = [
             {"stage": s.stage, "round": s.round, "due_at": s.due_at, "met_at": s.met_at,
              "verdict": "open" if s.met_at is None else "met" if s.met_in_time else "missed"}
-            for s in stage_report(policy, c)
+            for s in stage_deadlines(policy, c, timers)
         ]
         contact = ({k: person.get(k) for k in ("name", "phone", "email", "address")} if reveal else
                    {"name": mask_name(person.get("name")), "phone": mask_phone(person.get("phone"))})

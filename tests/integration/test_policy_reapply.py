@@ -4,15 +4,19 @@ classified under, until a manager explicitly re-applies the new version to them
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from desk.errors import NotPermitted
+from desk.export import Export, rows
 from desk.service import Desk
+from desk.store.extract import Selection
 from policies.policy import SHIPPED
 from tests.integration.conftest import edited_policies, open_desk
 from tests.support import at
@@ -119,3 +123,35 @@ def test_desk_policy_apply_reports_then_dry_runs_then_moves(tmp_path: Path) -> N
     assert "every open classified complaint follows it" in desk("policy", "apply", "--family", "property").stdout
     shown = desk("show", number, "--json")
     assert '"policy_version": "2026.12-1"' in shown.stdout and "PolicyReapplied" in shown.stdout
+
+
+def test_a_stage_met_before_the_reapply_keeps_the_deadline_it_was_held_to(database_url: str, tmp_path: Path) -> None:
+    """Resolved a day late under 3 working days; the new version allows 10. Re-applying it moves
+    what is still pending, but the record (`desk show`, `desk export`) still says the resolution
+    missed the deadline it had at the time: history is not rewritten by a later policy."""
+    desk = open_desk(database_url, tmp_path)
+    number = desk.file(actor="li-na", now=T, family="property", complainant=PERSON).number
+    desk.classify(number, actor="li-na", now=T, type="cleaning_late")
+    desk.assign(number, actor="li-na", now=T, handler="zhang-li")
+    desk.record_findings(number, actor="zhang-li", now=at("2026-11-25 10:00"), findings="no cleaner on floors 3-9")
+    desk.resolve(number, actor="zhang-li", now=at("2026-11-27 10:00"), resolution="repair", detail="rota fixed")
+    desk.engine.dispose()
+
+    desk = open_desk(database_url, tmp_path, policy_dir=_edited_policies(tmp_path))
+    (applied,) = desk.reapply_policy("property", actor="ma-jing", now=at("2026-11-27 11:00"), dry_run=False)
+    assert applied.number == number and _version(desk, number)[0] == "2026.12-1"
+
+    exported = next(rows(desk, Export(Selection(family="property"), redact=False, now=at("2026-11-27 12:00"))))
+    desk.engine.dispose()
+    resolve = next(d for d in exported["deadlines"] if d["stage"] == "resolve")
+    print(f"\nafter the reapply, export says of the resolve stage: {resolve}")
+    assert resolve["due_at"] == at("2026-11-26 18:00").astimezone(UTC).isoformat()  # 3 working days, not 10
+    assert resolve["verdict"] == "missed"
+
+    env = {**os.environ, "DESK_HOME": str(tmp_path), "DESK_DATABASE_URL": database_url,
+           "DESK_POLICY_DIR": str(tmp_path / "policies"), "DESK_USER": "li-na"}
+    shown = subprocess.run([sys.executable, "-m", "desk", "show", number, "--json"], capture_output=True, text=True,
+                           cwd=ROOT, env=env, timeout=120, check=False)
+    assert shown.returncode == 0, shown.stderr
+    (held,) = [d for d in json.loads(shown.stdout)["deadlines"] if d["stage"] == "resolve"]
+    assert datetime.fromisoformat(held["due_at"]) == at("2026-11-26 18:00") and held["verdict"] == "missed"

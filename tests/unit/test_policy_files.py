@@ -126,6 +126,45 @@ def test_escalation_ladders_must_climb(tmp_path: Path) -> None:
     assert "does not come after level 2" in error.problems[0].message
 
 
+URGENT_REMINDER = ("      - {at: -20%, notify: handler, action: reminder}"
+                   "                # 12345 催办 before the deadline")
+
+
+def _urgent_reminders(*offsets: str) -> str:
+    return "\n".join(f"      - {{at: {o}, notify: handler, action: reminder_{n}}}" for n, o in enumerate(offsets, 1))
+
+
+def test_a_ladder_mixing_shares_and_durations_must_climb_on_every_deadline_it_escalates(tmp_path: Path) -> None:
+    """-20% then -10 minutes climbs on a 24-hour deadline, but on the urgent tier's 15-minute
+    dispatch deadline -20% is 3 minutes before it: the second reminder would come first."""
+    error = _broken(tmp_path, URGENT_REMINDER, _urgent_reminders("-20%", "-10 minutes"))
+    (problem,) = error.problems
+    assert problem.key == "tiers.urgent.escalation[1].at"
+    assert problem.line == _line_of("property", URGENT_REMINDER.strip()) + 1  # the second reminder's line
+    assert problem.message.startswith("on the urgent dispatch deadline (15 minutes) level 2 at '-10 minutes' "
+                                      "comes before level 1 at '-20%' ('-20%' of 15 minutes is 3 minutes before it)")
+
+
+def test_a_reminder_earlier_than_the_whole_stage_is_refused(tmp_path: Path) -> None:
+    error = _broken(tmp_path, URGENT_REMINDER, _urgent_reminders("-30 minutes"))
+    assert error.problems[0].key == "tiers.urgent.escalation[0].at"
+    assert "level 1 at '-30 minutes' falls before the urgent dispatch deadline (15 minutes) even starts" in \
+        error.problems[0].message
+
+
+def test_mixed_ladders_that_climb_on_every_deadline_are_accepted(tmp_path: Path) -> None:
+    text = (SHIPPED / "property.yaml").read_text(encoding="utf-8")
+    # On each urgent deadline (5 minutes to 24 hours) half-way comes before the last 2 minutes; and
+    # a working-hour reminder next to working-day deadlines is left alone (not comparable without a calendar).
+    text = text.replace(URGENT_REMINDER, _urgent_reminders("-50%", "-2 minutes"), 1)
+    text = text.replace("  - {at: -20%, notify: handler, action: reminder} ",
+                        "  - {at: -20%, notify: handler, action: reminder}\n"
+                        "  - {at: -2 working hours, notify: handler, action: last_call} ", 1)
+    policy = load_policy(_write(tmp_path, text, "property.yaml"))
+    assert [str(s.at) for s in policy.ladder_steps("urgent")][:2] == ["-50%", "-2 minutes"]
+    assert [str(s.at) for s in policy.ladder_steps("general")][:2] == ["-20%", "-2 working hours"]
+
+
 def test_authority_limits_must_rise(tmp_path: Path) -> None:
     error = _broken(tmp_path, "{up_to: 500, role: department_head", "{up_to: 20, role: department_head")
     assert error.problems[0].key == "authority[1].up_to"
