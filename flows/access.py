@@ -7,7 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from prefect import State
+from prefect.states import Failed
+
 from desk.config import Settings
+from desk.errors import DeskError
 from desk.notify import Notifier, notifier_from
 from desk.service import Desk
 
@@ -26,3 +30,10 @@ def notifier() -> Notifier:
 def local_minute(moment: datetime) -> str:
     """`2026-11-22T10:00+08:00`: how run names show when a sweep ran."""
     return moment.astimezone(ZONE).isoformat(timespec="minutes")
+
+
+def failed(error: DeskError) -> State:
+    """A run that failed for a reason the desk can say in one sentence (the database is down, the
+    settings are unusable): Failed with that sentence, without a traceback in the run's logs.
+    These are conditions for operations to fix, not bugs; the next scheduled run catches up."""
+    return Failed(message=str(error))

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import State, flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from flows.access import local_minute, open_desk
+from desk.errors import DeskError
+from flows.access import failed, local_minute, open_desk
 
 
 def _percent(share: float | None) -> str:
@@ -46,9 +47,12 @@ def _run_name() -> str:
 
 
 @flow(name="daily-report", flow_run_name=_run_name)
-def daily_report(family: str = "property", hours: int = 24) -> dict[str, Any]:
+def daily_report(family: str = "property", hours: int = 24) -> dict[str, Any] | State:
     now = datetime.now(UTC)
-    report = open_desk().daily_report(family, now - timedelta(hours=hours), now)
+    try:
+        report = open_desk().daily_report(family, now - timedelta(hours=hours), now)
+    except DeskError as error:
+        return failed(error)
     create_markdown_artifact(markdown=render(report), key=f"daily-report-{family}",
                              description=f"Daily report, {family} complaints")
     create_table_artifact(table=report["first_responders"] or [{"first_responder": "-"}],

@@ -7,11 +7,14 @@ sweep fires whatever fell due while nothing ran, each timer once.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from prefect import flow, get_run_logger, task
+from prefect import State, flow, get_run_logger, task
+from prefect.states import Failed
 
+from desk.errors import DeskError
 from desk.timers import Fired
-from flows.access import local_minute, notifier, open_desk
+from flows.access import failed, local_minute, notifier, open_desk
 from flows.publish import publish_sweep
 
 
@@ -20,29 +23,41 @@ def _run_name() -> str:
 
 
 @task(name="fire-due-timers")
-def fire_due(limit: int, batch: int) -> tuple[list[Fired], str]:
+def fire_due(limit: int, batch: int) -> tuple[list[Fired], str] | State:
     now = datetime.now(UTC)
-    return open_desk().fire_due_timers(now, limit=limit, batch=batch), local_minute(now)
+    try:
+        return open_desk().fire_due_timers(now, limit=limit, batch=batch), local_minute(now)
+    except DeskError as error:
+        return failed(error)
 
 
 @task(name="deliver-notifications", retries=2, retry_delay_seconds=5)
-def deliver() -> tuple[int, int]:
-    result = open_desk().deliver_notifications(notifier(), datetime.now(UTC))
+def deliver() -> tuple[int, int] | State:
+    try:
+        result = open_desk().deliver_notifications(notifier(), datetime.now(UTC))
+    except DeskError as error:
+        return failed(error)
     return len(result.sent), len(result.failed)
 
 
 @flow(name="escalation-sweep", flow_run_name=_run_name, timeout_seconds=900)
-def escalation_sweep(limit: int = 10_000, batch: int = 200) -> dict[str, int]:
+def escalation_sweep(limit: int = 10_000, batch: int = 200) -> dict[str, int] | State:
     """Fires due stage deadlines along the escalation ladder, evidence windows and callbacks."""
     logger = get_run_logger()
-    fired, swept_at = fire_due(limit, batch)
+    firing = fire_due(limit, batch, return_state=True)
+    if firing.is_failed():  # its one sentence becomes the run's; what was fired is saved, once
+        return Failed(message=firing.message)
+    fired, swept_at = cast(tuple[list[Fired], str], firing.result())
     publish_sweep(fired, swept_at)
-    sent, failed = deliver()
+    delivering = deliver(return_state=True)
+    if delivering.is_failed():  # the notices stay in the outbox for the next sweep
+        return Failed(message=delivering.message)
+    sent, undelivered = cast(tuple[int, int], delivering.result())
     summary = {
         "fired": len(fired),
         "escalations": sum(1 for f in fired if f.kind == "escalation"),
         "notifications_sent": sent,
-        "notifications_failed": failed,
+        "notifications_failed": undelivered,
     }
     logger.info("swept at %s: %s", swept_at, summary)
     return summary

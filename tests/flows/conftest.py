@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
+    # Telemetry off, as `desk up` runs its server: its heartbeat writes to the server's SQLite
+    # file at start-up, races the first flow run for the lock and logs a traceback that is
+    # not ours (and it would phone home from a machine that must not).
+    with temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}), \
+            prefect_test_harness(server_startup_timeout=120):
         yield
 
 

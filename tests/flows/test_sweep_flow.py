@@ -12,11 +12,14 @@ from typing import TypeVar
 import prefect.settings
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 
 from desk.config import Settings
 from desk.service import Desk
+from flows.report import daily_report
 from flows.sweep import escalation_sweep
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
@@ -79,6 +82,14 @@ def test_a_sweep_with_the_database_down_fails_its_run_with_the_reason(desk_env: 
     print(f"\nsweep run with the database down: {state.name}: {state.message}")
     assert state.is_failed()
     assert "the postgresql database at 127.0.0.1:1/desk is unavailable" in str(state.message)
+    APILogWorker.drain_all()
+    with get_client(sync_client=True) as client:  # what operations read in the run's log: one sentence
+        run = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+        logs = eventually(lambda: [log.message for log in client.read_logs(log_filter=run)],
+                          lambda found: any("is unavailable" in message for message in found))
+    print("its log:\n  " + "\n  ".join(logs))
+    assert any("is unavailable" in message for message in logs)
+    assert not any("Traceback" in message for message in logs)
 
 
 def test_a_second_sweep_fires_nothing_more(desk_env: Path) -> None:
@@ -105,7 +116,6 @@ def test_no_personal_data_reaches_prefect(desk_env: Path) -> None:
 
 
 def test_the_daily_report_publishes_a_summary_per_family(desk_env: Path) -> None:
-    from flows.report import daily_report
 
     _file_overdue(1)
     escalation_sweep()
@@ -115,3 +125,11 @@ def test_the_daily_report_publishes_a_summary_per_family(desk_env: Path) -> None
         markdown = next(a for a in client.read_artifacts() if a.key == "daily-report-property"
                         and a.flow_run_id == state.state_details.flow_run_id)
     assert "overdue now: **1**" in str(markdown.data) and "| li-na | 1 | 0 |" in str(markdown.data)
+
+
+def test_a_daily_report_with_the_database_down_fails_its_run_with_the_reason(desk_env: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/desk")
+    state = daily_report(family="property", return_state=True)
+    print(f"\ndaily report with the database down: {state.name}: {state.message}")
+    assert state.is_failed() and "127.0.0.1:1/desk is unavailable" in str(state.message)
