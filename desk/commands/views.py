@@ -66,8 +66,8 @@ def register(app: typer.Typer) -> None:
                 "events": [scrub_values(plain(e), hide) for e in c.events], "deadlines": deadlines,
                 "handoffs": [scrub_values(plain(h), hide) for h in c.handoffs],
                 "approvals": [scrub_values(plain(a), hide) for a in c.approvals],
-                "refusals": [{k: r[k] for k in ("trigger", "actor", "at", "kind", "status", "reason")}
-                             for r in refused],
+                "refusals": [{**{k: r[k] for k in ("trigger", "actor", "at", "kind", "status")},
+                              "reason": hide(r["reason"])} for r in refused],
             })
             return
         console.print(f"[bold]{c.number}[/] {c.family} · {c.type or 'unclassified'} · {c.tier or 'no tier yet'} · "
@@ -91,7 +91,8 @@ def register(app: typer.Typer) -> None:
         if refused:
             refusals = Table("when", "refused", "by", "in state", "why", box=None, pad_edge=False, title="refused")
             for r in refused:
-                refusals.add_row(_local(r["at"], zone), r["trigger"], r["actor"], r["status"], escape(r["reason"]))
+                refusals.add_row(_local(r["at"], zone), r["trigger"], r["actor"], r["status"],
+                                 escape(hide(r["reason"])))
             console.print(refusals)
 
     @app.command("list")

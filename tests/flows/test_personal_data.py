@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 from desk.cli import app
 from desk.config import Settings
+from desk.errors import NotPermitted
 from desk.service import Desk
 from flows.report import daily_report
 from flows.sweep import escalation_sweep
@@ -118,6 +119,10 @@ def _file_and_handle(desk: Desk) -> Cases:
     desk.classify(followed, actor="li-na", now=at(1), type="cleaning_late")
     desk.assign(followed, actor="li-na", now=at(2), handler="zhang-li")
     desk.record_findings(followed, actor="zhang-li", now=at(20), findings=f"与{NAME}核实: {ADDRESS} 三楼未打扫")
+    # A slip: the complainant's name typed where a colleague's belongs. The refusal is recorded
+    # with a reason quoting what was typed; `desk show` lists it without the name.
+    with pytest.raises(NotPermitted, match="unknown person"):
+        desk.hand_off(followed, actor="zhang-li", now=at(21), to=NAME, reason="转交物业经理")
     desk.resolve(followed, actor="zhang-li", now=at(22), resolution="repair",
                  detail=f"已打扫{ADDRESS}, 已电话 {PHONE} 告知")
     desk.feed_back(followed, actor="li-na", now=at(24), channel="sms")
