@@ -164,7 +164,7 @@ def emit(name: str, result: dict[str, Any], *, as_json: bool = True) -> Path | N
     """Prints the result and keeps it in benchmarks/results/<name>-<time>.json (unless it is
     part of a `python -m benchmarks` run, which keeps the merged result only)."""
     text_out = json.dumps(result, indent=2, ensure_ascii=False)
-    if as_json:
+    if as_json or not sys.stdout.isatty():  # `make bench > run.json` gets the JSON, as documented
         print(text_out)
     else:
         stderr.print_json(text_out)
