@@ -1,17 +1,29 @@
-# `make test` and `make demo` bootstrap .venv from pyproject.toml on a fresh machine.
+# `make test` and `make demo` build .venv from requirements.lock on a fresh machine: exactly the
+# locked versions, checked against their hashes, nothing resolved at install time.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LOCK   := requirements.lock
+LOCKED := $(VENV)/.locked
 STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: test demo lint typecheck imports pytest bench bench-quick clean
+.PHONY: test demo lint typecheck imports pytest bench bench-quick lock test-latest mutate clean
 
-# Reinstall only when the dependency list changes; an editable install picks up code edits.
-$(STAMP): pyproject.toml
+# A new lock means a new environment: rebuilding from nothing leaves no package the lock dropped.
+$(LOCKED): $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "installing complaint-desk and its dev tools into $(VENV) (about a minute on a fresh machine)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
+	@echo "installing the locked dependencies into $(VENV) (about a minute on a fresh machine)"
+	$(PIP) install --require-hashes --no-deps -r $(LOCK)
+	@touch $(LOCKED)
+
+# The project itself, editable, against what is already installed; `pip check` then proves the
+# lock satisfies pyproject's ranges (a range changed without `make lock` stops here).
+$(STAMP): $(LOCKED) pyproject.toml
+	$(PIP) install --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+		echo "requirements.lock does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	@touch $(STAMP)
 
 lint: $(STAMP)
@@ -28,6 +40,23 @@ pytest: $(STAMP)
 
 test: lint typecheck imports pytest
 
+# Refresh the lock on purpose: after changing a range in pyproject.toml, or to take security
+# releases. Every package moves to the newest version the ranges allow; read the diff.
+lock: $(LOCKED)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --group build --universal --python-version 3.11 \
+		--generate-hashes --upgrade --custom-compile-command 'make lock' --quiet -o $(LOCK)
+	@git diff --stat -- $(LOCK) 2>/dev/null || true
+
+# Drift check, not CI: the suite in a throw-away environment holding the newest releases the
+# ranges allow, so the next breaking release is found here first. The lock is left alone.
+test-latest:
+	@bash scripts/test-latest
+
+# Mutation testing of states/, policies/ and the timer and repository conditions of desk/
+# (slow; on demand): prints the score per package and the surviving mutants.
+mutate: $(STAMP)
+	@$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
+
 # The whole system on one machine: the Prefect server and UI at http://127.0.0.1:4200, the
 # deployments served, demo policies (minutes stand for hours) and a stream of complaints.
 # Ctrl-C stops it. `desk walkthrough` replays the seed cases without any of that.
@@ -43,4 +72,4 @@ bench-quick: $(STAMP)
 	@$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
