@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,16 +24,17 @@ from typing import Any
 import prefect.settings
 import pytest
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter
+from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventRelatedFilter
 from typer.testing import CliRunner
 
 from desk.cli import app
 from desk.config import Settings
 from desk.errors import NotPermitted
 from desk.service import Desk
+from flows.publish import ESCALATED
 from flows.report import daily_report
 from flows.sweep import escalation_sweep
-from tests.flows.test_sweep_flow import eventually
+from tests.flows.test_sweep_flow import escalations, eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 
@@ -219,10 +221,11 @@ def test_personal_data_stays_in_the_desk(desk_env: Path, tmp_path_factory: pytes
     cli = Cli()
     try:
         cases = _file_and_handle(Desk.open(Settings.from_env()))
-        first = escalation_sweep()
+        sweeps = [escalation_sweep(return_state=True)]
+        first = sweeps[0].result()
         assert first["escalations"] >= 2 and first["notifications_failed"] == 0
         _handle_on_the_command_line(cli, cases)
-        escalation_sweep()
+        sweeps.append(escalation_sweep(return_state=True))
         assert daily_report(family="property")["overdue_now"] >= 1
         daily_report(family="enterprise")
         _look_at_everything(cli, cases)
@@ -233,11 +236,20 @@ def test_personal_data_stays_in_the_desk(desk_env: Path, tmp_path_factory: pytes
         prefect_logger.removeHandler(caplog.handler)
     flows_printed = capfd.readouterr()
 
+    # Each escalation the desk recorded is mirrored once, by these sweeps (other tests share the
+    # server); all are in before Prefect's API is searched.
+    record = Counter((ESCALATED, f"complaint.{row['number']}", e["stage"], e["level"], e["action"])
+                     for row in _records(redacted_json, "json") for e in row["escalations"])
+    assert record.total() == sum(sweep.result()["escalations"] for sweep in sweeps)
     with get_client(sync_client=True) as client:
-        wanted = EventFilter(event=EventNameFilter(name=["complaint.escalated"]))
-        eventually(lambda: client.read_events(wanted, limit=50).events,
-                   until=lambda found: any(cases.neglected in e.resource.id for e in found))
+        mirrored = EventFilter(event=EventNameFilter(name=[ESCALATED]), related=EventRelatedFilter(
+            id=[f"prefect.flow-run.{sweep.state_details.flow_run_id}" for sweep in sweeps]))
+        eventually(lambda: client.read_events(mirrored, limit=50).events,
+                   until=lambda found: escalations(found) >= record,
+                   what=f"the sweeps' {record.total()} escalations")
+        events = client.read_events(mirrored, limit=50).events  # counted once all have come
         served = _prefect_api(client)
+    assert escalations(events) == record  # each once, nothing else
 
     search = Search()
     search.raw("Prefect database files", _prefect_database())

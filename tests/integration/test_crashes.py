@@ -16,6 +16,7 @@ import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -114,45 +115,83 @@ def test_a_sweeper_killed_again_and_again_fires_each_timer_once(database_url: st
     assert len(escalated) == 2 * filed and twice == 0  # every escalation once, with one event and one notice
 
 
+BATCH = 100  # rows per transaction of the bulk import
+# A batch of new rows runs this many statements: look up its keys, bump the number counter, a
+# complaint each, then its complainants, receipts and timers (the very first batch also creates
+# the counter). Dying before statement 3 to 105 of one is dying after its first write, short of
+# its commit; a batch that runs fewer leaves the worker alive, and the test fails saying so.
+BATCH_STATEMENTS = 105
+
+
+def _filed_so_far(url: str, tmp_path: Path) -> tuple[set[str], list[int]]:
+    """The idempotency keys stored, and how many complaints, complainants and receipts there are."""
+    desk = open_desk(url, tmp_path)
+    try:
+        with desk.reading() as uow:
+            keys = set(uow.connection.execute(select(complaints.c.idempotency_key)).scalars())
+            counts = [int(uow.connection.execute(query).scalar_one()) for query in (
+                select(func.count()).select_from(complaints), select(func.count()).select_from(complainants),
+                select(func.count()).select_from(events).where(events.c.name == "Received"))]
+            return keys, counts
+    finally:
+        desk.engine.dispose()
+
+
+def _file_until_killed(command: list[str], env: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
+    """Runs the import worker to its own SIGKILL: where it says it died, and what it saved before."""
+    process = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    lines, code = process.stdout.splitlines(), process.returncode
+    assert code == -signal.SIGKILL, (
+        f"the import was not killed inside its batch (exit {code}): {lines[-3:]} {process.stderr[-2000:]}")
+    saved = [int(line.split()[1]) for line in lines if line.startswith("saved ")]
+    return json.loads(lines[-1]), saved
+
+
 def test_bulk_intake_killed_and_run_again_files_each_complaint_once(database_url: str, tmp_path: Path) -> None:
     rows = [{"family": "property", "key": f"hotline-{i:05d}", "name": f"业主{i}", "phone": f"139{i:08d}",
              "description": "楼道灯不亮", "received_at": "2026-11-23T09:00:00+08:00"} for i in range(2000)]
+    keys = [row["key"] for row in rows]
     source = tmp_path / "hotline.json"
     source.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    command = [sys.executable, "-m", "desk", "file", "--from", str(source), "--batch", "100"]
+    env = _env(tmp_path, database_url)
     rng = random.Random(SEED)
-    kills: list[int] = []
-    for _ in range(4):  # killed in the middle of a batch, a few times over
-        process = subprocess.Popen(command, cwd=ROOT, env=_env(tmp_path, database_url), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        assert process.stderr is not None
-        kill_after = rng.randint(1, 4)
-        saved = 0
-        for line in process.stderr:
-            if " saved" in line:
-                saved += 1
-                if saved == kill_after:
-                    process.send_signal(signal.SIGKILL)
-                    break
-        process.communicate(timeout=300)
-        if process.returncode == -signal.SIGKILL:
-            kills.append(_count(database_url, tmp_path, select(func.count()).select_from(complaints)))
+    deaths: list[str] = []
+    stored = 0  # batches in the database: every kill so far left whole batches only
+    for _ in range(4):
+        # Each run files from the start: the stored batches are found under their keys, then it
+        # commits a few more and dies half-way through the next, at a statement drawn here.
+        batch, statement = stored + rng.randint(1, 3), rng.randint(3, BATCH_STATEMENTS)
+        death, saved = _file_until_killed(
+            [sys.executable, "-m", "tests.integration.workers", "file", database_url, str(tmp_path),
+             (FILED + timedelta(hours=1)).isoformat(), "--from", str(source), "--batch", str(BATCH),
+             "--die-in-batch", str(batch), "--die-at-statement", str(statement)], env)
+        # It died where it was sent, with batch-1 batches committed and the next one begun.
+        assert (death["batch"], death["statement"], death["committed"]) == (batch, statement, batch - 1)
+        assert death["ran"] == statement - 1 and death["writes"] >= 1  # the batch had started writing
+        assert saved == [BATCH * n for n in range(1, batch)]
+        # The killed batch left nothing; every batch before it is there, whole.
+        filed, counts = _filed_so_far(database_url, tmp_path)
+        killed = set(keys[(batch - 1) * BATCH:batch * BATCH])
+        assert not filed & killed, f"{len(filed & killed)} rows of killed batch {batch} were kept"
+        assert filed == set(keys[:(batch - 1) * BATCH])
+        assert counts == [len(filed)] * 3  # complaints, complainants, receipts: none of the killed batch's
+        stored = batch - 1
+        deaths.append(f"batch {batch} before statement {statement} ({death['next']}) after {death['ran']} of its "
+                      f"statements, {death['writes']} writes, {death['complaints']} complaints -> {len(filed)} stored")
     before = _count(database_url, tmp_path, select(func.count()).select_from(complaints))
-    finished = subprocess.run(command, cwd=ROOT, env=_env(tmp_path, database_url), capture_output=True, text=True,
-                              timeout=300, check=False)
+    finished = subprocess.run([sys.executable, "-m", "desk", "file", "--from", str(source), "--batch", str(BATCH)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert finished.returncode == 0, finished.stderr
 
     total = _count(database_url, tmp_path, select(func.count()).select_from(complaints))
-    keys = _count(database_url, tmp_path, select(func.count(func.distinct(complaints.c.idempotency_key))))
+    distinct = _count(database_url, tmp_path, select(func.count(func.distinct(complaints.c.idempotency_key))))
     people = _count(database_url, tmp_path, select(func.count()).select_from(complainants))
     received = _count(database_url, tmp_path, select(func.count()).select_from(events)
                       .where(events.c.name == "Received"))
     timerless = _count(database_url, tmp_path, select(func.count()).select_from(complaints).where(
         ~select(timers.c.id).where(timers.c.complaint_id == complaints.c.id).exists()))
-    print(f"\nseed {SEED}: bulk intake SIGKILLed {len(kills)} times (complaints stored at each kill: {kills}); "
-          f"after the rerun: {total} complaints, {keys} distinct keys, {people} complainants, {received} receipts, "
-          f"{timerless} without deadlines; rerun said: {finished.stdout.strip()}")
-    assert kills, "no run was killed: the import finished before any kill"
-    assert all(k % 100 == 0 for k in kills)  # a killed batch left nothing behind: only whole batches exist
-    assert total == keys == people == received == 2000 and timerless == 0
+    print(f"\nseed {SEED}: bulk intake SIGKILLed {len(deaths)} times inside a batch: " + "; ".join(deaths)
+          + f"\nafter the rerun: {total} complaints, {distinct} distinct keys, {people} complainants, "
+          f"{received} receipts, {timerless} without deadlines; rerun said: {finished.stdout.strip()}")
+    assert total == distinct == people == received == 2000 and timerless == 0
     assert f"{2000 - before} filed, {before} already filed under their keys" in finished.stdout

@@ -1,11 +1,18 @@
 """The processes the fault tests start, kill and race (real processes, as Prefect workers are).
 
     python -m tests.integration.workers sweep URL HOME NOW [--die-at-statement N] [--batch B]
+    python -m tests.integration.workers file URL HOME NOW --from F --batch B --die-in-batch K --die-at-statement N
     python -m tests.integration.workers handle URL HOME NOW WORKER NUMBER...
 
 `sweep` prints "ready", then "fired N" after each committed batch and "done" at the end.
 With --die-at-statement it SIGKILLs itself just before its Nth SQL statement: a crash at an
 exact, random point inside a transaction, which an outside kill can only hit by luck.
+
+`file` is `desk file --from F --batch B` (the same reading of the file, the same `file_many`),
+as $DESK_USER, printing "saved N" after each committed batch. It SIGKILLs itself just before
+the Nth SQL statement of its Kth batch (N >= 2: that batch's transaction has begun and run
+statements, and has not reached its commit). Just before, it prints one JSON line saying where
+it dies: the batch, the statement, what that batch had run and written, the batches committed.
 
 `handle` races the other handlers over the same complaints. Each round it reads them all,
 prints "read", waits for a line on stdin, then goes through them in its own order, firing the
@@ -23,6 +30,8 @@ import os
 import random
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +40,7 @@ from sqlalchemy import event
 
 from desk.config import Settings
 from desk.errors import DeskError
+from desk.intake import read_rows
 from desk.service import Desk
 from desk.store.prepared import Statements
 from states import ComplaintError
@@ -43,17 +53,23 @@ def _open(url: str, home: str, now: datetime) -> Desk:
                               user=None), now=now)
 
 
+def watch_statements(desk: Desk, see: Callable[[str], None]) -> None:
+    """Calls `see` with each SQL statement just before the driver gets it, whichever path runs
+    it: SQLAlchemy's execution (its event) or the prepared statements on the driver's cursor."""
+    event.listen(desk.engine, "before_cursor_execute", lambda _conn, _cursor, sql, *_: see(sql))
+    Statements.observers.append(lambda sql, *_: see(sql))
+
+
 def die_at_statement(desk: Desk, n: int) -> None:
     """SIGKILL this process just before its nth statement, whichever path runs it."""
     seen = [0]
 
-    def count(*_: Any) -> None:
+    def count(_sql: str) -> None:
         seen[0] += 1
         if seen[0] == n:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    event.listen(desk.engine, "before_cursor_execute", count)
-    Statements.observers.append(count)
+    watch_statements(desk, count)
 
 
 def sweep(url: str, home: str, now: datetime, die_at: int | None, batch: int) -> None:
@@ -62,6 +78,58 @@ def sweep(url: str, home: str, now: datetime, die_at: int | None, batch: int) ->
         die_at_statement(desk, die_at)
     print("ready", flush=True)
     desk.fire_due_timers(now, limit=1_000_000, batch=batch, progress=lambda n: print(f"fired {n}", flush=True))
+    print("done", flush=True)
+
+
+@dataclass
+class Death:
+    """Where a bulk import was when it killed itself, as it reports it."""
+
+    batch: int  # the transaction it died in, counted from 1: the batch of rows being filed
+    statement: int  # the statement of that batch it died just before, counted from 1
+    ran: int = 0  # statements of that batch executed before it
+    writes: int = 0  # how many of them wrote (INSERT, UPDATE)
+    complaints: int = 0  # how many of them inserted a complaint
+    committed: int = 0  # batches this process had committed before it
+    next: str = ""  # the start of the statement it did not get to run
+
+
+def die_inside_batch(desk: Desk, batch: int, statement: int) -> None:
+    """SIGKILL this process just before the `statement`th statement of its `batch`th transaction,
+    after printing where (one JSON line): a crash inside a batch that is half written."""
+    if statement < 2:
+        raise SystemExit("--die-at-statement must be 2 or more: before the first statement is between batches")
+    at = Death(batch=0, statement=statement)
+
+    def begin(_conn: Any) -> None:
+        at.batch += 1
+        at.ran = at.writes = at.complaints = 0
+
+    def commit(_conn: Any) -> None:
+        at.committed += 1
+
+    def see(sql: str) -> None:
+        if at.batch == batch and at.ran + 1 == statement:
+            at.next = " ".join(sql.split()[:3])
+            print(json.dumps(asdict(at)), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        at.ran += 1
+        at.writes += sql.lstrip().upper().startswith(("INSERT", "UPDATE"))
+        at.complaints += sql.lstrip().upper().startswith("INSERT INTO COMPLAINTS ")
+
+    # Each batch of file_many is one unit of work, so one transaction: its BEGIN starts a batch.
+    event.listen(desk.engine, "begin", begin)
+    event.listen(desk.engine, "commit", commit)
+    watch_statements(desk, see)
+
+
+def file(url: str, home: str, now: datetime, source: Path, batch: int, die_in_batch: int, die_at: int) -> None:
+    """`desk file --from source --batch batch`, dying inside its batch `die_in_batch`."""
+    rows = read_rows(source, now)  # as the CLI: every row checked before the desk is opened
+    desk = _open(url, home, now)
+    die_inside_batch(desk, die_in_batch, die_at)
+    desk.file_many(rows, actor=os.environ["DESK_USER"], now=now, batch=batch,
+                   progress=lambda n: print(f"saved {n}", flush=True))
     print("done", flush=True)
 
 
@@ -113,6 +181,10 @@ def main(argv: list[str]) -> None:
         options = dict(zip(argv[4::2], argv[5::2], strict=True))
         die_at = int(options.get("--die-at-statement", 0)) or None
         sweep(url, home, now, die_at, int(options.get("--batch", 50)))
+    elif kind == "file":
+        options = dict(zip(argv[4::2], argv[5::2], strict=True))
+        file(url, home, now, Path(options["--from"]), int(options["--batch"]), int(options["--die-in-batch"]),
+             int(options["--die-at-statement"]))
     elif kind == "handle":
         handle(url, home, now, argv[4], argv[5:])
     else:

@@ -149,6 +149,31 @@ def test_an_approval_for_less_does_not_cover_more() -> None:
              compensation=300, authority_limit=50)
 
 
+def test_a_reopened_complaint_needs_a_new_approval_for_the_same_compensation() -> None:
+    c, clock = _assigned()
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="water damage from our pipe")
+    fire(c, "request_approval", actor="wang-maint", at=clock(), action="resolve", amount=300,
+         approver="chen-head")
+    fire(c, "approve", actor="chen-head", at=clock(), approval=1)
+    fire(c, "resolve", actor="wang-maint", at=clock(), resolution="compensation", detail="repaint",
+         compensation=300, authority_limit=50)
+    fire(c, "feed_back", actor="li-agent", at=clock(), channel="phone")
+    fire(c, "record_revisit", actor="li-agent", at=clock(), outcome="unsatisfied")
+    fire(c, "reopen", actor="li-agent", at=clock(), reason="the stain came back")
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="the pipe still leaks")
+    # Round 2: last round's 300 yuan were approved for last round's resolution, not this one.
+    with pytest.raises(GuardRefused, match="beyond the resolver's authority"):
+        fire(c, "resolve", actor="wang-maint", at=clock(), resolution="compensation", detail="repaint again",
+             compensation=300, authority_limit=50)
+    assert c.status == "investigated" and len(c.resolutions) == 1
+    fire(c, "request_approval", actor="wang-maint", at=clock(), action="resolve", amount=300,
+         approver="chen-head")
+    fire(c, "approve", actor="chen-head", at=clock(), approval=2)
+    event = fire(c, "resolve", actor="wang-maint", at=clock(), resolution="compensation", detail="repaint again",
+                 compensation=300, authority_limit=50)
+    assert c.resolutions[-1].approval_id == 2 and event.data["approved_by"] == "chen-head"
+
+
 @pytest.mark.parametrize("trigger", ["reject", "withdraw"])
 def test_no_reject_or_withdraw_without_a_reason(trigger: str) -> None:
     c, clock = _assigned()
