@@ -258,6 +258,28 @@ def test_the_store_refuses_to_overwrite_a_newer_version(postgres_url: str, tmp_p
     desk.engine.dispose()
 
 
+def test_a_save_from_a_stale_read_is_refused_by_the_store_itself(desk: Desk) -> None:
+    """The store's last line of defence, on SQLite as on PostgreSQL: whatever the caller checked,
+    an UPDATE written against version N changes nothing once the row is at N+1, and the save is
+    refused whole (no event, no hand-off of the stale change is kept)."""
+    from desk.store.uow import UnitOfWork
+    from states import fire
+
+    t = at("2026-11-23 09:00")
+    number = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
+    with UnitOfWork(desk.engine) as reading:
+        stale = reading.complaints.get(number)  # a screen showing version 1
+    desk.withdraw(number, actor="li-na", now=t + timedelta(minutes=1), reason="settled")  # version 2
+    fire(stale.complaint, "reject", actor="chen-hui", at=t + timedelta(minutes=2), reason="malicious", note="x")
+    with UnitOfWork(desk.engine) as late, pytest.raises(ConcurrentUpdate,
+                                                        match=f"{number} was changed by someone else"):
+        late.complaints.save(stale, t + timedelta(minutes=2))
+    with desk.reading() as uow:
+        kept = uow.complaints.get(number)
+        assert (kept.complaint.status, kept.version) == ("withdrawn", 2)
+        assert [e["name"] for e in uow.complaints.events(kept.id)] == ["Received", "Withdrawn"]
+
+
 def test_tasks_show_what_waits_on_each_person(desk: Desk) -> None:
     from desk.store import queries
 

@@ -78,6 +78,23 @@ def test_lift_entrapment_ladder_climbs_in_minutes(property_policy: Policy) -> No
     assert "duty_manager" in steps[1].notify
 
 
+def test_service_attitude_reminder_comes_a_fifth_of_the_working_time_early(property_policy: Policy) -> None:
+    """Seed 001_068352ed8b8f0fde.txt, 物业: 服务态度恶劣 is 重要; 12345: resolve within 13 working days.
+    The -20% reminder is a fifth of the stage's working time (14 days of 09:00-18:00 business
+    hours: 1,512 working minutes), counted back over business hours from the deadline. Counted
+    back as clock minutes it would come at Wed 12-09 16:48, a day before the deadline; a fifth
+    of the clock time, at Mon 12-07 06:36, before anyone is at work."""
+    received = at("2026-11-23 09:00")  # Monday
+    deadline = property_policy.deadline("service_attitude", "important", "resolve", received)
+    assert deadline is not None and deadline.due_at == at("2026-12-10 18:00")  # Thursday, close of business
+    steps = property_policy.ladder("important", deadline, received)
+    assert [(s.level, s.action, s.due_at) for s in steps] == [
+        (1, "reminder", at("2026-12-08 10:48")),  # Tuesday: 2 working days and 7 h 12 min before the deadline
+        (2, "overdue_notice", at("2026-12-10 18:00")),
+        (3, "censure", at("2026-12-17 18:00")),  # 5 working days later, at close of business
+    ]
+
+
 def test_leaking_washing_machine_refused_by_the_seller(enterprise_policy: Policy) -> None:
     """Seed 001_068352ed8b8f0fde.txt, 案例一: 洗衣机漏水严重, 商家以"非质量问题"为由拒绝退换."""
     c = receive(number="TS-2026-000102", family="enterprise", first_responder="kf-xiao",

@@ -95,6 +95,20 @@ def test_working_time_steps_back_for_reminders() -> None:
     assert CAL.subtract(at("2026-10-12 18:00"), parse_duration("1 working day")) == at("2026-10-10 18:00")
 
 
+def test_a_deadline_that_ends_at_closing_time_is_due_that_evening_not_next_morning() -> None:
+    # Two working hours from Wed 16:00 end exactly as the office closes: due 18:00 that Wednesday.
+    assert CAL.add(at("2026-11-25 16:00"), parse_duration("2 working hours")).due == at("2026-11-25 18:00")
+    assert CAL.add(at("2026-11-25 09:00"), parse_duration("9 working hours")).due == at("2026-11-25 18:00")
+    # A working day's deadline: close of business, the same evening.
+    assert CAL.add(at("2026-11-24 10:00"), parse_duration("1 working day")).due == at("2026-11-25 18:00")
+
+
+def test_a_reminder_that_steps_back_to_opening_time_is_that_morning_not_the_evening_before() -> None:
+    # Two working hours before Thu 11:00 is Thu 09:00, as the office opens, not Wed 18:00.
+    assert CAL.subtract(at("2026-11-26 11:00"), parse_duration("2 working hours")) == at("2026-11-26 09:00")
+    assert CAL.subtract(at("2026-11-26 18:00"), parse_duration("9 working hours")) == at("2026-11-26 09:00")
+
+
 def test_working_minutes_between_counts_only_business_hours() -> None:
     assert CAL.working_minutes_between(at("2026-09-30 15:00"), at("2026-10-08 12:00")) == 3 * 60 + 3 * 60
 
