@@ -8,7 +8,7 @@ LOCKED := $(VENV)/.locked
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: test demo lint typecheck imports pytest bench bench-quick lock test-latest mutate clean
+.PHONY: test demo lint typecheck imports pytest bench bench-quick lock lock-upgrade test-latest mutate clean
 
 # A new lock means a new environment: rebuilding from nothing leaves no package the lock dropped.
 $(LOCKED): $(LOCK)
@@ -40,11 +40,18 @@ pytest: $(STAMP)
 
 test: lint typecheck imports pytest
 
-# Refresh the lock on purpose: after changing a range in pyproject.toml, or to take security
-# releases. Every package moves to the newest version the ranges allow; read the diff.
+# Refresh the lock on purpose. `make lock` after changing a range in pyproject.toml: only what the
+# change needs moves, every other pin stays. `make lock-upgrade` to take security and bug-fix
+# releases: every package moves to the newest version its range allows. Read the diff, then test.
+COMPILE = $(BIN)/uv pip compile pyproject.toml --extra dev --group build --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' --quiet -o $(LOCK)
+
 lock: $(LOCKED)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --group build --universal --python-version 3.11 \
-		--generate-hashes --upgrade --custom-compile-command 'make lock' --quiet -o $(LOCK)
+	$(COMPILE)
+	@git diff --stat -- $(LOCK) 2>/dev/null || true
+
+lock-upgrade: $(LOCKED)
+	$(COMPILE) --upgrade
 	@git diff --stat -- $(LOCK) 2>/dev/null || true
 
 # Drift check, not CI: the suite in a throw-away environment holding the newest releases the

@@ -1,6 +1,10 @@
-"""Shared fixtures: the shipped policies, loaded once."""
+"""Shared fixtures: the shipped policies, loaded once; and what `make mutate` needs of pytest."""
 
 from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,3 +19,44 @@ def property_policy() -> Policy:
 @pytest.fixture(scope="session")
 def enterprise_policy() -> Policy:
     return shipped_policy("enterprise")
+
+
+# -- mutation testing (`make mutate`, mutmut) ----------------------------------------------
+# The transition tables and their guards are built once, when `states` is imported. mutmut runs
+# each mutant in a process forked after that import, so a mutant of a move or a guard factory
+# would never be built into a machine; and it learns which tests reach a function by watching
+# calls during tests, so code run at import would be credited to whichever test ran first.
+# Both are put right here; nothing of this runs outside `make mutate`.
+BUILT_AT_IMPORT = ("states.rules", "states.families", "states.machines", "states.diagram")  # in import order
+_called_at_import: set[str] = set()
+
+
+def _mutmut_phase() -> str:
+    return os.environ.get("MUTANT_UNDER_TEST", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if "__mutmut_" in _mutmut_phase():  # a mutant's own process: rebuild the tables with it in place
+        for module in BUILT_AT_IMPORT:
+            importlib.reload(importlib.import_module(module))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if _mutmut_phase() == "stats":
+        from mutmut.state import state
+
+        _called_at_import.update(state()._stats)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # Runs before mutmut files the calls this test made. A test that reached the machines relies
+    # on the tables they were built from: credit it with building them. Other tests (calendars,
+    # ladders, redaction) do not, and need not run for a mutant of a move.
+    if _mutmut_phase() == "stats":
+        from mutmut.state import state
+
+        reached = state()._stats
+        if any(name.startswith("states.machines.") for name in reached):
+            reached.update(_called_at_import)
+    yield
