@@ -95,6 +95,29 @@ def test_service_attitude_reminder_comes_a_fifth_of_the_working_time_early(prope
     ]
 
 
+def test_service_attitude_deadlines_as_desk_policy_explain_lists_them(property_policy: Policy) -> None:
+    """Seed 001_068352ed8b8f0fde.txt: 服务态度恶劣 is 重要 unless the agent says otherwise; every
+    deadline that starts at receipt, soonest first (what `desk policy explain` prints)."""
+    received = at("2026-11-23 09:00")
+    assert property_policy.tier_of("service_attitude") == "important"
+    assert property_policy.tier_of("service_attitude", "urgent") == "urgent"  # the agent's choice wins
+    listed = property_policy.deadlines_from("received", "service_attitude", "important", received)
+    assert [(d.stage, d.due_at) for d in listed] == [
+        ("triage", at("2026-11-23 09:30")), ("acknowledge", at("2026-11-24 09:00")),
+        ("investigate", at("2026-11-30 09:00")), ("resolve", at("2026-12-10 18:00"))]
+    assert [d.stage for d in property_policy.deadlines_from("received", None, None, received)] == ["triage"]
+    resolved = property_policy.deadlines_from("resolved", "service_attitude", "important", received)
+    assert [(d.stage, d.due_at) for d in resolved] == [("feed_back", at("2026-11-24 18:00"))]  # next working day
+
+
+def test_an_appeal_window_of_fifteen_days_after_the_decision(enterprise_policy: Policy,
+                                                             property_policy: Policy) -> None:
+    """Seed 000_b3aee573c9b1984e.txt allows a platform decision to be appealed (申诉); the window
+    is ours: 15 calendar days, to the minute. Property complaints have no appeal."""
+    assert enterprise_policy.appeal_window_ends(at("2026-11-27 10:00")) == at("2026-12-12 10:00")
+    assert property_policy.appeal_window_ends(at("2026-11-27 10:00")) is None
+
+
 def test_leaking_washing_machine_refused_by_the_seller(enterprise_policy: Policy) -> None:
     """Seed 001_068352ed8b8f0fde.txt, 案例一: 洗衣机漏水严重, 商家以"非质量问题"为由拒绝退换."""
     c = receive(number="TS-2026-000102", family="enterprise", first_responder="kf-xiao",

@@ -223,3 +223,34 @@ def test_json_schema_for_editors_describes_the_policy() -> None:
     tier = schema["$defs"]["TierSpec"]["properties"]
     durations = next(iter(tier["deadlines"]["patternProperties"].values()))
     assert durations["type"] == "string" and "4 working days" in durations["examples"]
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [("timezone: Asia/Shanghai", "timezone: Asia/Shanghai\ntimezone: UTC"),  # a duplicate key
+     ("dispatch: 15 minutes", "dispatch: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"),
+     ('version: "2026.11-1"', "version: [unclosed"),
+     ("timezone: Asia/Shanghai", "timezone: Asia/\x07Shanghai")],  # a control character
+    ids=["duplicate key", "too deep", "not YAML", "control character"],
+)
+def test_pyyaml_without_libyaml_gives_the_same_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       breakage: tuple[str, str]) -> None:
+    """Some platforms' PyYAML is built without libyaml: the pure-Python parser must locate every
+    problem as the fast one does, and load the shipped policy to the same rules."""
+    import policies.loader as loader
+
+    text = (SHIPPED / "property.yaml").read_text(encoding="utf-8").replace(*breakage, 1)
+    path = _write(tmp_path, text, "property.yaml")
+
+    def problems() -> list[tuple[int | None, str, str]]:
+        """Where and what; a syntax error in the parser's own words, which differ between the two."""
+        with pytest.raises(PolicyError) as refused:
+            load_policy(path)
+        return [(p.line, p.key, p.message.split(":")[0] if p.message.startswith("not valid YAML") else p.message)
+                for p in refused.value.problems]
+
+    fast = problems()
+    monkeypatch.setattr(loader, "_LOADER", loader._PureLoader)
+    monkeypatch.setattr(loader, "_BYTE_POSITIONS", False)
+    assert problems() == fast
+    assert load_policy(SHIPPED / "property.yaml").spec == shipped_policy("property").spec
