@@ -118,3 +118,41 @@ def test_clock_days_keep_local_wall_time_across_a_dst_change() -> None:
     start = datetime(2026, 3, 7, 12, 0, tzinfo=ZoneInfo("America/New_York"))
     due = cal.add(start, parse_duration("1 day")).due
     assert (due.hour, due.day) == (12, 8)  # 23 hours of real time, one calendar day
+
+
+def test_the_explanation_people_read_names_every_skipped_and_special_day() -> None:
+    """What `desk policy explain` and `desk show` print, word for word: a manager checks it against
+    the State Council's holiday notice."""
+    holiday = ("2026-10-01..10-07 (National Day, weekend, National Day (observed), Day off (substituted from "
+               "09/20/2026), Day off (substituted from 10/10/2026))")
+    days = CAL.add(at("2026-09-30 15:00"), parse_duration("4 working days"))
+    assert days.explain() == (
+        "4 working days from Wed 2026-09-30 15:00 +08:00 (counting from the next day, due at close of business); "
+        f"skipped {holiday}, 2026-10-11 (weekend); counted 2026-10-10 make-up workday (调休); "
+        "due Mon 2026-10-12 18:00 +08:00")
+    hours = CAL.add(at("2026-09-30 17:00"), parse_duration("2 working hours"))  # one before, one after the holiday
+    assert [d.isoformat() for d, _ in hours.counted] == ["2026-09-30", "2026-10-08"]
+    assert [d.isoformat() for d, _ in hours.skipped] == [f"2026-10-0{n}" for n in range(1, 8)]
+    assert hours.explain() == (f"2 working hours from Wed 2026-09-30 17:00 +08:00; skipped {holiday}; "
+                               "due Thu 2026-10-08 10:00 +08:00")
+    clock = CAL.add(at("2026-11-25 18:30"), parse_duration("2 hours"))
+    assert clock.explain() == "2 hours of clock time from Wed 2026-11-25 18:30 +08:00: due Wed 2026-11-25 20:30 +08:00"
+
+
+def test_working_hours_begun_after_closing_start_next_morning() -> None:
+    late = CAL.add(at("2026-11-25 18:30"), parse_duration("1 working hour"))
+    assert late.due == at("2026-11-26 10:00")
+    assert [d.isoformat() for d, _ in late.counted] == ["2026-11-26"]  # Wednesday gave no working time
+
+
+def test_a_round_the_clock_desk_counts_from_midnight() -> None:
+    nonstop = BusinessCalendar(timezone="Asia/Shanghai", opens=time(0), closes=time(23, 59))
+    assert nonstop.add(at("2026-11-25 23:30"), parse_duration("1 working hour")).due == at("2026-11-26 00:31")
+
+
+def test_clock_and_working_day_steps_back_for_reminders() -> None:
+    due = at("2026-10-12 18:00")
+    assert CAL.subtract(due, parse_duration("2 hours")) == at("2026-10-12 16:00")
+    assert CAL.subtract(due, parse_duration("1 day")) == at("2026-10-11 18:00")
+    # Back over the make-up Saturday: 10-10, 10-09, 10-08, at their close of business.
+    assert CAL.subtract(due, parse_duration("3 working days")) == at("2026-10-08 18:00")

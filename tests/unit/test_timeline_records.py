@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from states import GuardRefused, fire
-from tests.unit.test_first_responsibility import _assigned
+from states import GuardRefused, fire, receive
+from tests.unit.test_first_responsibility import Clock, _assigned
 
 pytestmark = pytest.mark.unit
 
@@ -115,3 +115,88 @@ def test_an_appeal_on_the_last_moment_of_its_window_opens_a_new_round() -> None:
     event = fire(c, "appeal", actor="li-agent", at=ends, reason="the seller lied", window_ends=ends)
     assert event.data == {"round": 2, "appeal_count": 1, "reason": "the seller lied"}
     assert (c.status, c.round, c.round_started_at, c.appeal_count) == ("assigned", 2, ends, 1)
+
+
+def test_a_burst_pipe_timeline_reads_step_by_step_through_a_second_round() -> None:
+    """Every event of a property complaint, as `desk show` lists them: who moved it from where to
+    where, and the facts of the step (the crew sent, the hand-off and its bounce, the attempt)."""
+    clock = Clock()
+    c = receive(number="TS-2026-000009", family="property", first_responder="li-agent",
+                received_at=clock.now, channel="phone")
+    fire(c, "dispatch", actor="li-agent", at=clock(), tier="urgent", crew="plumber on duty")
+    fire(c, "classify", actor="li-agent", at=clock(), type="burst_pipe", tier="urgent", responsibility="own",
+         policy_version="2026.11-1", revisit_attempts=3)
+    fire(c, "assign", actor="li-agent", at=clock(), handler="wang-maint", department="maintenance")
+    fire(c, "hand_off", actor="wang-maint", at=clock(), to="zhao-plumb", department="maintenance",
+         reason="needs a plumber")
+    fire(c, "hand_off", actor="zhao-plumb", at=clock(), to="wang-maint", department="maintenance",
+         reason="a fitting, not a pipe")
+    fire(c, "escalate", actor="desk", at=clock(), stage="resolve", level=1, action="reminder", notify=["wang-maint"])
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="riser joint cracked")
+    fire(c, "resolve", actor="wang-maint", at=clock(), resolution="repair", detail="joint replaced")
+    fire(c, "feed_back", actor="li-agent", at=clock(), channel="phone")
+    fire(c, "record_revisit", actor="li-agent", at=clock(), outcome="unreachable")
+    fire(c, "record_revisit", actor="li-agent", at=clock(), outcome="unsatisfied", note="ceiling still wet")
+    fire(c, "reopen", actor="li-agent", at=clock(), reason="ceiling still wet")
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="second leak upstairs")
+    fire(c, "resolve", actor="wang-maint", at=clock(), resolution="repair", detail="upstairs joint replaced")
+    fire(c, "feed_back", actor="li-agent", at=clock(), channel="sms")
+    fire(c, "record_revisit", actor="li-agent", at=clock(), outcome="satisfied")
+    fire(c, "close", actor="li-agent", at=clock())
+    handed = {"department": "maintenance", "first_responder": "li-agent"}
+    assert [(e.name, e.actor, e.source, e.dest, e.data) for e in c.events] == [
+        ("Received", "li-agent", None, "received", {"channel": "phone"}),
+        ("Dispatched", "li-agent", "received", "dispatched", {"crew": "plumber on duty", "tier": "urgent"}),
+        ("Classified", "li-agent", "dispatched", "classified",
+         {"type": "burst_pipe", "tier": "urgent", "responsibility": "own", "policy_version": "2026.11-1"}),
+        ("Assigned", "li-agent", "classified", "assigned",
+         {"handler": "wang-maint", "department": "maintenance", "bounce": False}),
+        ("HandedOff", "wang-maint", "assigned", "assigned",
+         {"from": "wang-maint", "to": "zhao-plumb", **handed, "reason": "needs a plumber", "bounce": False}),
+        ("HandedOff", "zhao-plumb", "assigned", "assigned",  # back to one who held it: a bounce (推诿)
+         {"from": "zhao-plumb", "to": "wang-maint", **handed, "reason": "a fitting, not a pipe", "bounce": True}),
+        ("Escalated", "desk", "assigned", "assigned",
+         {"stage": "resolve", "level": 1, "action": "reminder", "notify": ["wang-maint"]}),
+        ("FindingsRecorded", "wang-maint", "assigned", "investigated", {"round": 1}),
+        ("Resolved", "wang-maint", "investigated", "resolved",
+         {"resolution": "repair", "compensation": None, "approved_by": None}),
+        ("FedBack", "li-agent", "resolved", "fed_back", {"channel": "phone"}),
+        ("RevisitUnreached", "li-agent", "fed_back", "fed_back", {"outcome": "unreachable", "attempt": 1}),
+        ("Revisited", "li-agent", "fed_back", "revisited", {"outcome": "unsatisfied", "attempt": 2}),
+        ("Reopened", "li-agent", "revisited", "assigned",
+         {"round": 2, "reopen_count": 1, "reason": "ceiling still wet"}),
+        ("FindingsRecorded", "wang-maint", "assigned", "investigated", {"round": 2}),
+        ("Resolved", "wang-maint", "investigated", "resolved",
+         {"resolution": "repair", "compensation": None, "approved_by": None}),
+        ("FedBack", "li-agent", "resolved", "fed_back", {"channel": "sms"}),
+        ("Revisited", "li-agent", "fed_back", "revisited", {"outcome": "satisfied", "attempt": 1}),  # a new round
+        ("Closed", "li-agent", "revisited", "closed",
+         {"outcome": "satisfied", "final_decision": None, "rounds": 2, "bounces": 1}),
+    ]
+    assert (c.handler, c.department, c.dispatched_crew, c.bounces) == ("wang-maint", "maintenance",
+                                                                      "plumber on duty", 1)
+    # The assignment is the first hand-off: from the first responder to the handler.
+    assert [(h.from_handler, h.to_handler, h.bounce) for h in c.handoffs] == [
+        ("li-agent", "wang-maint", False), ("wang-maint", "zhao-plumb", False), ("zhao-plumb", "wang-maint", True)]
+
+
+def test_an_enterprise_timeline_records_the_evidence_and_a_withdrawal() -> None:
+    clock = Clock()
+    c = receive(number="TS-2026-000010", family="enterprise", first_responder="kf-xiao",
+                received_at=clock.now, channel="app")
+    fire(c, "classify", actor="kf-xiao", at=clock(), type="product_quality", tier="important",
+         responsibility="third_party", policy_version="2026.11-1", revisit_attempts=2)
+    fire(c, "assign", actor="kf-xiao", at=clock(), handler="as-lin", department="after_sales")
+    fire(c, "request_evidence", actor="as-lin", at=clock(), respondent="seller shop 5581")
+    fire(c, "receive_evidence", actor="as-lin", at=clock(), items=["invoice", "video"])
+    fire(c, "record_findings", actor="as-lin", at=clock(), findings="drum seal defect")
+    fire(c, "resolve", actor="as-lin", at=clock(), resolution="refund", detail="full refund")
+    fire(c, "feed_back", actor="kf-xiao", at=clock(), channel="app")
+    fire(c, "withdraw", actor="kf-xiao", at=clock(), reason="buyer happy")
+    assert [(e.name, e.source, e.dest, e.data) for e in c.events][3:5] == [
+        ("EvidenceRequested", "assigned", "awaiting_evidence", {"respondent": "seller shop 5581"}),
+        ("EvidenceReceived", "awaiting_evidence", "assigned", {"items": ["invoice", "video"]}),
+    ]
+    assert (c.evidence, c.evidence_outcome) == (["invoice", "video"], "received")
+    assert (c.events[-1].name, c.events[-1].data, c.status) == ("Withdrawn", {"reason": "buyer happy"}, "withdrawn")
+    assert c.exit_reason == "buyer happy"
