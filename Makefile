@@ -43,16 +43,20 @@ test: lint typecheck imports pytest
 # Refresh the lock on purpose. `make lock` after changing a range in pyproject.toml: only what the
 # change needs moves, every other pin stays. `make lock-upgrade` to take security and bug-fix
 # releases: every package moves to the newest version its range allows. Read the diff, then test.
-COMPILE = $(BIN)/uv pip compile pyproject.toml --extra dev --group build --universal --python-version 3.11 \
-	--generate-hashes --custom-compile-command 'make lock' --quiet -o $(LOCK)
+# uv reads the pins to keep from the file it writes: a copy, moved over the lock only when it
+# differs, so that an unchanged lock does not look new to make and rebuild .venv.
+COMPILE = cp $(LOCK) $(LOCK).new && $(BIN)/uv pip compile pyproject.toml --extra dev --group build --universal \
+	--python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet -o $(LOCK).new
+KEEP    = if cmp -s $(LOCK).new $(LOCK); then rm $(LOCK).new; echo "requirements.lock: unchanged"; \
+	else mv $(LOCK).new $(LOCK); git diff --stat -- $(LOCK) 2>/dev/null || true; fi
 
 lock: $(LOCKED)
-	$(COMPILE)
-	@git diff --stat -- $(LOCK) 2>/dev/null || true
+	@$(COMPILE)
+	@$(KEEP)
 
 lock-upgrade: $(LOCKED)
-	$(COMPILE) --upgrade
-	@git diff --stat -- $(LOCK) 2>/dev/null || true
+	@$(COMPILE) --upgrade
+	@$(KEEP)
 
 # Drift check, not CI: the suite in a throw-away environment holding the newest releases the
 # ranges allow, so the next breaking release is found here first. The lock is left alone.

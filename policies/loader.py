@@ -252,8 +252,8 @@ def _read_yaml(text: str, source: str) -> tuple[dict[KeyPath, int], list[tuple[K
 def _parser_says_too_deep(exc: yaml.MarkedYAMLError) -> bool:
     """libyaml (bundled with PyYAML 6.0.4 and later) stops at 1,000 levels before our composer
     sees a node: "while increasing flow level, exceeded maximum nesting depth". Its words are
-    the only sign; tests/unit/test_hostile_policy_shapes.py feeds it 3,000 levels, so a
-    rewording shows up as a test that no longer reads TOO_DEEP."""
+    the only sign; tests feed it 1,500 and 2,500 levels (test_boundaries.py,
+    test_hostile_policy_shapes.py), so a rewording shows up as a test that no longer reads TOO_DEEP."""
     return "nesting" in f"{exc.context} {exc.problem}".lower()
 
 
