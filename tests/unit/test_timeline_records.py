@@ -200,3 +200,34 @@ def test_an_enterprise_timeline_records_the_evidence_and_a_withdrawal() -> None:
     assert (c.evidence, c.evidence_outcome) == (["invoice", "video"], "received")
     assert (c.events[-1].name, c.events[-1].data, c.status) == ("Withdrawn", {"reason": "buyer happy"}, "withdrawn")
     assert c.exit_reason == "buyer happy"
+
+
+def test_a_rejection_keeps_its_reason_and_the_note_that_explains_it() -> None:
+    c, clock = _assigned()
+    event = fire(c, "reject", actor="li-agent", at=clock(), reason="malicious", note="demanded 10,000 yuan")
+    assert (c.status, c.exit_reason) == ("rejected", "malicious: demanded 10,000 yuan")
+    assert event.data == {"reason": "malicious", "note": "demanded 10,000 yuan"}
+
+
+def test_an_approval_asked_for_says_what_for_how_much_and_of_whom() -> None:
+    c, clock = _assigned()
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="damage")
+    asked_at = clock()
+    event = fire(c, "request_approval", actor="wang-maint", at=asked_at, action="resolve", amount=300,
+                 approver="chen-head")
+    assert event.data == {"approval": 1, "action": "resolve", "amount": 300, "approver": "chen-head",
+                          "cosigner": None}
+    approval = c.approvals[0]
+    assert (approval.action, approval.amount, approval.requested_by, approval.approver, approval.requested_at,
+            approval.status) == ("resolve", 300, "wang-maint", "chen-head", asked_at, "pending")
+
+
+def test_compensation_within_ones_own_authority_leaves_a_leaders_approval_unused() -> None:
+    c, clock = _assigned()
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="damage")
+    fire(c, "request_approval", actor="wang-maint", at=clock(), action="resolve", amount=300, approver="chen-head")
+    fire(c, "approve", actor="chen-head", at=clock(), approval=1)
+    event = fire(c, "resolve", actor="wang-maint", at=clock(), resolution="compensation", detail="a small refund",
+                 compensation=30, authority_limit=50)
+    assert event.data == {"resolution": "compensation", "compensation": 30, "approved_by": None}
+    assert c.resolutions[-1].approval_id is None and c.resolutions[-1].compensation == 30
