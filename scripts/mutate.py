@@ -1,6 +1,6 @@
 """`make mutate`: mutation testing with mutmut, then the score per package and the survivors.
 
-    python scripts/mutate.py [--children N] [--show] [--no-run] [MUTANT_GLOB ...]
+    python scripts/mutate.py [--children N] [--show] [--no-run] [--sample N] [MUTANT_GLOB ...]
 
 Runs `mutmut run` (configured in pyproject.toml's [tool.mutmut]; results are kept in mutants/,
 so a second run only tries what changed or was never tried), then reads `mutmut results` and
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -35,11 +36,21 @@ def main() -> int:
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--show", action="store_true", help="print each survivor's diff")
     parser.add_argument("--no-run", action="store_true", help="report the results kept in mutants/")
+    parser.add_argument("--sample", type=int, help="try this many untried mutants, drawn at random")
+    parser.add_argument("--seed", type=int, default=0, help="the draw of --sample")
     parser.add_argument("mutants", nargs="*", help="only these mutants (globs), e.g. 'states.rules.*'")
     args = parser.parse_args()
     os.chdir(ROOT)
+    chosen = list(args.mutants)
+    if args.sample:
+        untried = sorted(name for name, status in _results().items() if status == "not checked")
+        if not untried:
+            print("mutate: no untried mutants in mutants/ (run once without --sample to generate them)",
+                  file=sys.stderr)
+            return 1
+        chosen = random.Random(args.seed).sample(untried, min(args.sample, len(untried)))
     if not args.no_run:
-        ran = subprocess.run([*MUTMUT, "run", "--max-children", str(args.children), *args.mutants], check=False)
+        ran = subprocess.run([*MUTMUT, "run", "--max-children", str(args.children), *chosen], check=False)
         if ran.returncode != 0:
             print(f"mutate: mutmut run exited {ran.returncode}", file=sys.stderr)
             return ran.returncode
@@ -58,6 +69,8 @@ def main() -> int:
 
 def _results() -> dict[str, str]:
     """Every mutant's status as mutmut reports it ('name: status' per line)."""
+    if not (ROOT / "mutants").is_dir():
+        return {}
     listed = subprocess.run([*MUTMUT, "results", "--all", "true"], capture_output=True, text=True, check=True)
     statuses = {}
     for line in listed.stdout.splitlines():
