@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from policies import BusinessCalendar, parse_duration
+from policies import BusinessCalendar, parse_duration, parse_offset
 from tests.support import at
 
 pytestmark = pytest.mark.unit
@@ -156,3 +156,26 @@ def test_clock_and_working_day_steps_back_for_reminders() -> None:
     assert CAL.subtract(due, parse_duration("1 day")) == at("2026-10-11 18:00")
     # Back over the make-up Saturday: 10-10, 10-09, 10-08, at their close of business.
     assert CAL.subtract(due, parse_duration("3 working days")) == at("2026-10-08 18:00")
+
+
+@pytest.mark.parametrize(
+    ("offset", "falls"),
+    [("-2 working hours", "2026-12-10 16:00"), ("-1 working day", "2026-12-09 18:00"),
+     ("-2 hours", "2026-12-10 16:00"), ("0", "2026-12-10 18:00"),
+     ("-20%", "2026-12-08 10:48"),  # a fifth of 14 days of business hours, counted back
+     ("+10%", "2026-12-14 12:36"),  # 756 working minutes on: Friday whole, Monday to 12:36
+     ("+2 working days", "2026-12-14 18:00")],
+)
+def test_ladder_steps_around_a_working_day_deadline(offset: str, falls: str) -> None:
+    """The 13-working-day deadline of a complaint received Mon 11-23 09:00 is Thu 12-10 18:00."""
+    assert CAL.shift(at("2026-11-23 09:00"), at("2026-12-10 18:00"), parse_offset(offset), "working") == at(falls)
+
+
+def test_percentage_steps_on_short_and_clock_deadlines() -> None:
+    # 1% of one working hour rounds to nothing: a step is at least a minute.
+    assert CAL.shift(at("2026-11-25 10:00"), at("2026-11-25 11:00"), parse_offset("+1%"), "working") == at(
+        "2026-11-25 11:01")
+    # On the clock: a tenth of 24 hours is 2 h 24 min, either side, night or not.
+    day = (at("2026-11-25 10:00"), at("2026-11-26 10:00"))
+    assert CAL.shift(*day, parse_offset("+10%"), "clock") == at("2026-11-26 12:24")
+    assert CAL.shift(*day, parse_offset("-10%"), "clock") == at("2026-11-26 07:36")
