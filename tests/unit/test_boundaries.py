@@ -101,3 +101,46 @@ def test_the_json_schema_for_editors_uses_the_keys_people_write() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     stage = schema["$defs"]["StageSpec"]["properties"]
     assert "from" in stage and "from_" not in stage  # `from: received`, as the files say
+
+
+def test_a_refusal_counts_its_problems_and_lists_one_per_line(tmp_path: Path) -> None:
+    text = (SHIPPED / "property.yaml").read_text(encoding="utf-8")
+    one = tmp_path / "one.yaml"
+    one.write_text(text.replace("timezone: Asia/Shanghai", "timezone: Mars/Base", 1), encoding="utf-8")
+    with pytest.raises(PolicyError) as refused:
+        load_policy(one)
+    assert str(refused.value).startswith(f"1 problem in {one}:\n  {one}:8: timezone: unknown time zone 'Mars/Base'")
+    two = tmp_path / "two.yaml"
+    two.write_text(text.replace("timezone: Asia/Shanghai", "timezone: Mars/Base", 1)
+                   .replace("dispatch: 15 minutes", "dispatch: soon", 1), encoding="utf-8")
+    with pytest.raises(PolicyError) as refused:
+        load_policy(two)
+    lines = str(refused.value).splitlines()
+    assert lines[0] == f"2 problems in {two}:" and len(lines) == 3
+    assert all(line.startswith(f"  {two}:") for line in lines[1:])
+
+
+def test_amounts_must_be_plain_non_negative_numbers() -> None:
+    from states import GuardRefused
+    from tests.unit.test_first_responsibility import _assigned
+
+    c, clock = _assigned()
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="damage")
+    for bad in (-5, "Infinity", "NaN", True, "lots"):
+        with pytest.raises(GuardRefused, match="non-negative number of yuan"):
+            fire(c, "resolve", actor="wang-maint", at=clock(), resolution="compensation", detail="x",
+                 compensation=bad, authority_limit=50)
+    fire(c, "resolve", actor="wang-maint", at=clock(), resolution="apology", detail="said sorry",
+         compensation=0, authority_limit=0)  # nothing paid needs no authority
+    assert c.status == "resolved" and c.resolutions[-1].compensation == 0
+
+
+def test_a_snapshot_is_the_complaint_as_it_stood() -> None:
+    from tests.unit.test_first_responsibility import _assigned
+
+    c, clock = _assigned()
+    before = c.snapshot()
+    assert before["_status"] == "assigned" and before["handler"] == "wang-maint" and "_moving" not in before
+    fire(c, "record_findings", actor="wang-maint", at=clock(), findings="f")
+    assert c.snapshot() != before
+    assert len(before["events"]) == 3 and len(c.events) == 4  # lists copied, not shared
