@@ -206,7 +206,7 @@ def test_a_rejection_keeps_its_reason_and_the_note_that_explains_it() -> None:
     c, clock = _assigned()
     event = fire(c, "reject", actor="li-agent", at=clock(), reason="malicious", note="demanded 10,000 yuan")
     assert (c.status, c.exit_reason) == ("rejected", "malicious: demanded 10,000 yuan")
-    assert event.data == {"reason": "malicious", "note": "demanded 10,000 yuan"}
+    assert (event.name, event.data) == ("Rejected", {"reason": "malicious", "note": "demanded 10,000 yuan"})
 
 
 def test_an_approval_asked_for_says_what_for_how_much_and_of_whom() -> None:
@@ -231,3 +231,44 @@ def test_compensation_within_ones_own_authority_leaves_a_leaders_approval_unused
                  compensation=30, authority_limit=50)
     assert event.data == {"resolution": "compensation", "compensation": 30, "approved_by": None}
     assert c.resolutions[-1].approval_id is None and c.resolutions[-1].compensation == 30
+
+
+@pytest.mark.parametrize(
+    ("trigger", "given", "refusal"),
+    [("record_findings", {}, "the findings"),
+     ("decline_approval", {"approval": 1}, "why it is declined"),
+     ("request_approval", {"action": "resolve", "amount": 80, "approver": "wang-maint"},
+      "an approval must be asked of someone else"),
+     ("escalate", {"stage": "resolve", "action": "reminder", "level": True}, "the level must be a whole number"),
+     ("escalate", {"stage": "resolve", "action": "reminder", "level": "2"}, "the level must be a whole number")],
+)
+def test_steps_missing_what_they_record_are_refused_saying_what_is_missing(
+        trigger: str, given: dict[str, object], refusal: str) -> None:
+    c, clock = _assigned()
+    if trigger == "decline_approval":
+        fire(c, "request_approval", actor="wang-maint", at=clock(), action="resolve", amount=80, approver="chen-head")
+    before = c.snapshot()
+    actor = "chen-head" if trigger == "decline_approval" else "wang-maint"
+    with pytest.raises(GuardRefused, match=refusal):
+        fire(c, trigger, actor=actor, at=clock(), **given)
+    assert c.snapshot() == before
+
+
+def test_evidence_is_received_only_with_the_items() -> None:
+    c, clock = _assigned(family="enterprise")
+    fire(c, "request_evidence", actor="wang-maint", at=clock(), respondent="seller shop 5581")
+    with pytest.raises(GuardRefused, match="list the evidence received"):
+        fire(c, "receive_evidence", actor="wang-maint", at=clock())
+    assert c.status == "awaiting_evidence" and c.evidence == []
+
+
+def test_a_complaint_begins_with_its_receipt() -> None:
+    clock = Clock()
+    c = receive(number="TS-2026-000012", family="property", first_responder="li-agent", received_at=clock.now,
+                channel="counter")
+    (first,) = c.events
+    assert (first.name, first.trigger, first.data, c.feedback_channel) == ("Received", "receive",
+                                                                          {"channel": "counter"}, None)
+    with pytest.raises(ValueError, match="must carry a time zone"):
+        receive(number="TS-2026-000013", family="property", first_responder="li-agent",
+                received_at=clock.now.replace(tzinfo=None), channel="counter")
