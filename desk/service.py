@@ -20,6 +20,7 @@ from desk.config import Settings
 from desk.directory import Directory
 from desk.errors import BadInput, ConcurrentUpdate, DatabaseUnavailable, DeskError, NotPermitted
 from desk.intake import Intake
+from desk.lanes import LANES, TIERS, Lane, Schedule
 from desk.notify import Notification, Notifier
 from desk.policybook import PolicyBook
 from desk.store import queries, schema
@@ -40,7 +41,7 @@ from desk.timers import (
     wanted,
 )
 from policies import Policy
-from states import Complaint, ComplaintError, DomainEvent, Tier, TriggerNotAllowed, fire, receive
+from states import Complaint, ComplaintError, DomainEvent, Family, Tier, TriggerNotAllowed, fire, receive
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class Desk:
             ids = uow.complaints.add_many(
                 [(c, r.complainant, r.key) for c, r in zip(complaints, fresh, strict=True)], now)
             uow.timers.add(row for c, cid in zip(complaints, ids, strict=True)
-                           for row in timer_rows(cid, wanted(self.book.current(c.family), c)))
+                           for row in timer_rows(cid, c.tier, wanted(self.book.current(c.family), c)))
         new_numbers = iter(c.number for c in complaints)
         return [Filed(known[r.key], created=False) if r.key is not None and r.key in known
                 else Filed(next(new_numbers), created=True) for r in rows]
@@ -330,26 +331,68 @@ class Desk:
 
     # -- timers -----------------------------------------------------------------------
     def fire_due_timers(self, now: datetime, limit: int = 1000, batch: int = 200,
-                        progress: Callable[[int], None] | None = None) -> list[Fired]:
-        """Fires every timer due by `now` (up to `limit`), in batches of one transaction each;
-        each timer exactly once, whoever else is sweeping."""
+                        progress: Callable[[int], None] | None = None, lanes: Sequence[Lane] = LANES,
+                        office_hours: bool = False) -> list[Fired]:
+        """Fires every timer of the `lanes` due by `now` (up to `limit`), lane by lane in the order
+        given (urgent first by default), in batches of one transaction each; each timer exactly
+        once, whoever else is sweeping this lane or another. With `office_hours`, callbacks of a
+        family whose policy keeps them to business hours wait while its calendar is closed."""
         fired: list[Fired] = []
-        while len(fired) < limit:
-            try:
-                with UnitOfWork(self.engine) as uow:
-                    due = uow.timers.due(now, min(batch, limit - len(fired)))[: limit - len(fired)]
-                    if not due:
-                        break
-                    fired += self._fire_batch(uow, due, now)
-                    uow.commit()
-            except DatabaseUnavailable as lost:
-                # Batches already committed stay fired; the one in flight was rolled back, so
-                # its timers are still due and the next sweep fires them, each once.
-                raise DatabaseUnavailable(f"the sweep stopped after firing {len(fired)} timer(s), all saved: "
-                                          f"{lost}") from lost
-            if progress:
-                progress(len(fired))
+        for lane in lanes:
+            families = self.callback_families(lane, now) if office_hours else None
+            if families == ():
+                continue
+            while len(fired) < limit:
+                try:
+                    with UnitOfWork(self.engine) as uow:
+                        room = limit - len(fired)
+                        due = uow.timers.due(now, min(batch, room), lane, families)[:room]
+                        if not due:
+                            break
+                        fired += self._fire_batch(uow, due, now)
+                        uow.commit()
+                except DatabaseUnavailable as lost:
+                    # Batches already committed stay fired; the one in flight was rolled back, so
+                    # its timers are still due and the next sweep fires them, each once.
+                    raise DatabaseUnavailable(f"the sweep stopped after firing {len(fired)} timer(s), all saved: "
+                                              f"{lost}") from lost
+                if progress:
+                    progress(len(fired))
         return fired
+
+    def callback_families(self, lane: Lane, now: datetime) -> tuple[str, ...] | None:
+        """The families whose callbacks of this lane may be fired at `now`: all (None) for an
+        escalations lane; for a callbacks lane, those whose policy sweeps callbacks at any time or
+        whose calendar is in business hours now."""
+        if lane.job != "callbacks":
+            return None
+        open_now = tuple(f.value for f in Family
+                         if self.book.current(f).orchestration(lane.tier).callbacks_in == "any_time"
+                         or self.book.current(f).in_business_hours(now))
+        return None if len(open_now) == len(Family) else open_now
+
+    def scheduled(self, lane: Lane, now: datetime) -> Schedule:
+        """What the lane will fire next: counts due soon and the soonest timers (numbers only)."""
+        with UnitOfWork(self.engine) as uow:
+            return queries.scheduled(uow.connection, lane, now)
+
+    def alert_duty_managers(self, *, reason: str, key: str, now: datetime, number: str | None = None,
+                            level: int | None = None) -> int:
+        """Owes a notice to every duty manager on duty (all of them when the roster names none),
+        once per `key` whatever the number of requests: a Prefect automation may fire twice for
+        one event. Returns how many notices this call added."""
+        managers = self.directory.org.people_with("duty_manager")
+        recipients = [p for p in managers if p in self.directory.org.on_duty] or managers
+        with UnitOfWork(self.engine) as uow:
+            complaint_id = uow.complaints.get(number).id if number else None
+            payload = {"reason": reason, "level": level}
+            added = uow.outbox.add_once([
+                {"complaint_id": complaint_id, "number": number or "-", "recipient": person, "kind": "duty_alert",
+                 "tier": "urgent", "payload": payload, "created_at": now, "next_attempt_at": now, "attempts": 0,
+                 "dedupe_key": f"{key}:{person}"[:200]}
+                for person in recipients])
+            uow.commit()
+        return added
 
     def _fire_batch(self, uow: UnitOfWork, due: Sequence[Any], now: datetime) -> list[Fired]:
         """Fires one batch of due timers with a handful of statements, whatever its size: the
@@ -379,13 +422,14 @@ class Desk:
         return fired
 
     def deliver_notifications(self, notifier: Notifier, now: datetime, limit: int = 500,
-                              max_attempts: int = 8) -> Delivery:
-        """Sends what the outbox owes; a failure is retried later with a growing delay
-        (1, 2, 4 ... minutes), up to `max_attempts`, after which it waits for operations."""
+                              max_attempts: int = 8, tiers: Sequence[str] = TIERS) -> Delivery:
+        """Sends what the outbox owes for the lane `tiers` (a tier's sweeps deliver that tier's);
+        a failure is retried later with a growing delay (1, 2, 4 ... minutes), up to
+        `max_attempts`, after which it waits for operations."""
         delivery = Delivery()
         retries: list[tuple[int, datetime, str]] = []
         with UnitOfWork(self.engine) as uow:
-            for row in uow.outbox.due(now, limit):
+            for row in uow.outbox.due(now, limit, tiers):
                 contact = None
                 if row.recipient == COMPLAINANT:
                     person = uow.complaints.complainant(row.complaint_id)
@@ -412,9 +456,9 @@ class Desk:
         with UnitOfWork(self.engine) as uow:
             return queries.daily_report(uow.connection, family, since, now)
 
-    def next_due_at(self) -> datetime | None:
+    def next_due_at(self, lanes: Sequence[Lane] = LANES) -> datetime | None:
         with UnitOfWork(self.engine) as uow:
-            return uow.timers.next_due_at()
+            return uow.timers.next_due_at(lanes)
 
     # -- the shared path of every verb ------------------------------------------------
     def _act(self, number: str, trigger: str, actor: str, now: datetime, expected_version: int | None,

@@ -9,11 +9,12 @@ in batches, each exactly once (a conditional update in the transaction that reco
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from desk.directory import SYSTEM, Directory
+from desk.lanes import lane_tier
 from desk.store.repository import Loaded
 from desk.store.uow import UnitOfWork
 from policies import Policy
@@ -78,28 +79,38 @@ def wanted(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]]
     return rows
 
 
-def timer_rows(complaint_id: int, want: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"complaint_id": complaint_id, "kind": k[0], "stage": k[1], "level": k[2], "round": k[3], **row}
-            for k, row in want.items()]
+def timer_rows(complaint_id: int, tier: str | None, want: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows to insert for a complaint of `tier` (None before classification): each in its lane."""
+    lane = lane_tier(tier)
+    return [{"complaint_id": complaint_id, "kind": k[0], "tier": lane, "stage": k[1], "level": k[2], "round": k[3],
+             **row} for k, row in want.items()]
 
 
 @dataclass
 class TimerChanges:
-    """Rows to write and rows to finish, gathered so that a batch writes them in one go."""
+    """Rows to write, rows to finish and rows to move to another tier's lane, gathered so that a
+    batch writes them in one go."""
 
     added: list[dict[str, Any]]
     finished: list[int]
+    moved: list[tuple[int, str]] = field(default_factory=list)
 
     def plan(self, loaded: Loaded, policy: Policy, stored_rows: list[dict[str, Any]]) -> None:
         """Adds what the complaint's timers need now, given its stored ones (Timers.keys_of)."""
         stored = {(t["kind"], t["stage"], t["level"], t["round"]): t for t in stored_rows}
-        want = wanted(policy, loaded.complaint, stored)
-        self.added += timer_rows(loaded.id, {k: row for k, row in want.items() if k not in stored})
+        c = loaded.complaint
+        want = wanted(policy, c, stored)
+        self.added += timer_rows(loaded.id, c.tier, {k: row for k, row in want.items() if k not in stored})
         self.finished += [t["id"] for k, t in stored.items() if t["done_at"] is None and k not in want]
+        # Classified (or reclassified) into another tier: its open timers follow it to that lane.
+        lane = lane_tier(c.tier)
+        self.moved += [(t["id"], lane) for k, t in stored.items()
+                       if t["done_at"] is None and k in want and t["tier"] != lane]
 
     def write(self, uow: UnitOfWork, now: datetime) -> None:
         uow.timers.add(self.added)
         uow.timers.finish(self.finished, now)
+        uow.timers.move_to_lane(self.moved)
 
 
 def reconcile(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> None:
@@ -127,6 +138,7 @@ def reschedule(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -
     due times stored under its old version. Timers that already fired stay fired: an escalation
     that happened is history, whatever the new ladder says."""
     stored = {(t.kind, t.stage, t.level, t.round): t for t in uow.timers.of(loaded.id)}
+    tier = loaded.complaint.tier
     want = wanted(policy, loaded.complaint)
     changes: list[Rescheduled] = []
     moved: list[dict[str, Any]] = []
@@ -142,7 +154,7 @@ def reschedule(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -
         if timer.fired_at is None and timer.done_at is None and key not in want:
             changes.append(Rescheduled(*key, timer.due_at, None))
             finished.append(timer.id)
-    uow.timers.add(timer_rows(loaded.id, {k: want[k] for k in want if k not in stored}))
+    uow.timers.add(timer_rows(loaded.id, tier, {k: want[k] for k in want if k not in stored}))
     uow.timers.reschedule(moved)
     uow.timers.finish(finished, now)
     return sorted(changes, key=lambda r: (r.round, r.after or r.before or now, r.kind, r.level))
@@ -205,7 +217,8 @@ def notifications(complaint_id: int, fired: Fired, now: datetime) -> list[dict[s
 
     def row(recipient: str, kind: str) -> dict[str, Any]:
         return {"complaint_id": complaint_id, "number": fired.number, "recipient": recipient, "kind": kind,
-                "payload": payload, "created_at": now, "next_attempt_at": now, "attempts": 0}
+                "tier": lane_tier(fired.tier), "payload": payload, "created_at": now, "next_attempt_at": now,
+                "attempts": 0}
 
     rows = [row(person, kind) for person in fired.notified]
     if fired.kind == "revisit" and fired.level == 1:

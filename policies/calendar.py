@@ -121,6 +121,11 @@ class BusinessCalendar:
         return pendulum.DateTime(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second,
                                  wall.microsecond, tzinfo=self.tz, fold=wall.fold)
 
+    def is_working_time(self, moment: datetime) -> bool:
+        """In business hours (opening included, closing not) on a working day, local time."""
+        local = self.local(moment)
+        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+
     def _later(self, moment: datetime, *, minutes: float = 0, seconds: float = 0) -> pendulum.DateTime:
         """`moment` moved by absolute time (what pendulum's add(minutes=...) does), at C speed."""
         offset = moment.utcoffset()

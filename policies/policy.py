@@ -16,6 +16,7 @@ from policies.calendar import BusinessCalendar, Span
 from policies.durations import Duration
 from policies.loader import load_policy_file
 from policies.money import authority_for, compensation
+from policies.orchestration import DEFAULTS, Orchestration
 from policies.schema import AuthoritySpec, PolicyFile, StageSpec, StepSpec, TypeSpec
 from states import Family, Tier
 
@@ -167,6 +168,16 @@ class Policy:
             moment = self.calendar.add(moment, spec.retry_every).due
             times.append(moment)
         return times
+
+    def orchestration(self, tier: Tier | str) -> Orchestration:
+        """How often the tier's timers are swept: its `orchestration:` keys over the defaults."""
+        spec, default = self.spec.tiers.of(tier).orchestration, DEFAULTS[Tier(tier)]
+        return Orchestration(spec.escalations or default.escalations, spec.callbacks or default.callbacks,
+                             spec.callbacks_in or default.callbacks_in)
+
+    def in_business_hours(self, moment: datetime) -> bool:
+        """Whether `moment` falls in business hours on a working day of the policy's calendar."""
+        return self.calendar.is_working_time(moment)
 
     def revisit_attempts(self, tier: Tier | str) -> int:
         return self.spec.tiers.of(tier).revisit.attempts

@@ -32,6 +32,7 @@ from pydantic import (
 
 from policies.durations import DURATION_HELP, OFFSET_HELP, Duration, Offset, parse_duration, parse_offset
 from policies.ladders import authority_problem, ladder_problem, ladder_problem_on
+from policies.orchestration import EVERY_HELP, CallbackHours, Every, parse_every
 from policies.problems import located, quoted
 from states import Family, Tier, allowed_triggers, states_of, triggers_of
 
@@ -127,6 +128,13 @@ BusinessHours = Annotated[
     PlainSerializer(lambda h: f"{h[0]:%H:%M}-{h[1]:%H:%M}"),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$", "examples": ["09:00-18:00"]}),
 ]
+EveryText = Annotated[
+    Every,
+    PlainValidator(parse_every),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "description": EVERY_HELP,
+                    "examples": ["every 15 seconds", "every minute", "every 5 minutes"]}),
+]
 Zone = Annotated[str, PlainValidator(_zone), WithJsonSchema({"type": "string", "examples": ["Asia/Shanghai"]})]
 Version = Annotated[str, PlainValidator(_version), WithJsonSchema({"type": "string", "examples": ["2026.11-1"]})]
 Name = Annotated[str, Field(pattern=IDENTIFIER, description="lower_snake_case identifier")]
@@ -215,10 +223,22 @@ def _climbs_on(steps: list[StepSpec], lengths: list[tuple[str, Duration]], where
             raise located(((*where, *path), message))
 
 
+class OrchestrationSpec(Spec):
+    """How often Prefect sweeps the tier's timers (deployments escalations/<tier> and
+    revisit-callbacks/<tier>); a key left out takes the tier's default (policies/orchestration.py)."""
+
+    escalations: EveryText | None = Field(None, description="ladders, stage deadlines and evidence windows")
+    callbacks: EveryText | None = Field(None, description="revisit callbacks (回访) and their expiry")
+    callbacks_in: CallbackHours | None = Field(
+        None, description="business_hours: callbacks are swept only in the calendar's business hours on working "
+                          "days; any_time: around the clock")
+
+
 class TierSpec(Spec):
     deadlines: dict[StageName, DurationText] = Field(min_length=1)
     revisit: RevisitSpec
     escalation: list[StepSpec] | None = Field(None, description="this tier's own ladder; the policy's otherwise")
+    orchestration: OrchestrationSpec = Field(default_factory=OrchestrationSpec)
 
     _ladder = field_validator("escalation")(_climbing)
 

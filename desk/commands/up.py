@@ -1,10 +1,11 @@
-"""`desk up`: the whole system on one machine: Prefect server, migrations, and the deployments served."""
+"""`desk up`: the whole system on one machine: Prefect server, migrations, the deployments
+served one process per tier, and the shipped automations."""
 
 from __future__ import annotations
 
 import os
 import signal
-from datetime import timedelta
+import time
 from types import FrameType
 from typing import Annotated
 
@@ -12,7 +13,9 @@ import typer
 
 from desk.commands.common import reports_errors
 from desk.config import Settings
+from desk.errors import DeskError
 from desk.prefect_server import PrefectServer
+from desk.served import ServedTiers
 
 
 @reports_errors
@@ -21,8 +24,8 @@ def up(
     demo: Annotated[bool, typer.Option("--demo", help="demo policies (minutes stand for hours) and a stream "
                                                       "of complaints from the seed scenarios")] = False,
 ) -> None:
-    """Start (or reuse) the local Prefect server, bring the database up to date, serve the flows.
-    Ctrl-C stops everything this command started."""
+    """Start (or reuse) the local Prefect server, bring the database up to date, serve the flows
+    (one process per tier) and create the automations. Ctrl-C stops everything this command started."""
     _stop_on_signals()
     settings = Settings.from_env()
     server = PrefectServer(home=settings.home / "prefect", port=port)
@@ -40,18 +43,48 @@ def up(
     from desk.service import Desk
 
     Desk.open(Settings.from_env()).engine.dispose()  # migrations now, not in the first flow run
-    from deployments.serve import main as serve
-
+    served = ServedTiers(settings.home / "prefect")
     try:
-        serve(timedelta(seconds=15) if demo else timedelta(seconds=30))
+        served.start()
+        typer.echo(f"serving the urgent, important and general tiers' deployments, one process each "
+                   f"(logs: {served.log_of('urgent').parent}/served-*.log)")
+        for line in _apply_automations(served):
+            typer.echo(f"automation: {line}")
+        served.watch()
     except KeyboardInterrupt:
         pass
     finally:
+        served.stop()
         if feeder is not None:
             feeder.stop()
         if started:
             server.stop()
             typer.echo("Prefect server stopped")
+
+
+def _apply_automations(served: ServedTiers, within_s: float = 120.0) -> list[str]:
+    """Creates or updates the automations of deployments/automations.yaml once the deployments
+    they run are registered (the served processes register them as they start)."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from deployments.automations import deployment_names, describe, ensure_automations, load
+
+    names = sorted(deployment_names(load()))
+    deadline = time.monotonic() + within_s
+    with get_client(sync_client=True) as client:
+        ids = {}
+        for name in names:
+            while name not in ids:
+                try:
+                    ids[name] = client.read_deployment_by_name(name).id
+                except ObjectNotFound:
+                    served.check()
+                    if time.monotonic() > deadline:
+                        raise DeskError(f"{name} was not registered within {within_s:.0f} s: "
+                                        f"see {served.log_of('urgent')}") from None
+                    time.sleep(1.0)  # waiting on the served processes: nothing to pass a clock to
+        return [describe(a, {i: n for n, i in ids.items()}) for a in ensure_automations(client)]
 
 
 def _stop_on_signals() -> None:

@@ -4,11 +4,13 @@ leave here; full personal details are read one complaint at a time (`Complaints.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
+from desk.lanes import Lane, Schedule
+from desk.store.repository import in_lane
 from desk.store.tables import approvals as A
 from desk.store.tables import complainants as P
 from desk.store.tables import complaints as C
@@ -194,3 +196,21 @@ def daily_report(db: Connection, family: str, since: datetime, now: datetime) ->
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
+
+
+SOON = {"within_15_min": timedelta(minutes=15), "within_hour": timedelta(hours=1), "within_day": timedelta(days=1)}
+
+
+def scheduled(db: Connection, lane: Lane, now: datetime, soonest: int = 10) -> Schedule:
+    """Counted on the lane's own index (a range of it per count), however many timers are open."""
+    def count(after: datetime | None, until: datetime) -> int:
+        query = select(func.count()).select_from(T).where(and_(in_lane(lane), T.c.due_at <= until))
+        return int(db.execute(query if after is None else query.where(T.c.due_at > after)).scalar_one())
+
+    upcoming = db.execute(
+        select(C.c.number, T.c.kind, T.c.stage, T.c.level, T.c.due_at)
+        .join(C, C.c.id == T.c.complaint_id)
+        .where(and_(in_lane(lane), T.c.due_at > now)).order_by(T.c.due_at).limit(soonest)
+    ).mappings().all()
+    return Schedule(lane, now, count(None, now), {name: count(now, now + ahead) for name, ahead in SOON.items()},
+                    [dict(row) for row in upcoming])

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, and_, bindparam, exists, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desk.errors import ConcurrentUpdate, NotFound
+from desk.lanes import Lane
 from desk.store.codec import plain, restore, to_record
 from desk.store.prepared import Statements
 from desk.store.tables import approvals as A
-from desk.store.tables import complainants, counters
+from desk.store.tables import complainants, counters, pending_of
 from desk.store.tables import complaints as C
 from desk.store.tables import events as E
 from desk.store.tables import handoffs as H
@@ -38,7 +41,7 @@ SAVE_COMPLAINT = update(C).where(and_(C.c.id == bindparam("cid"), C.c.version ==
 UPDATE_APPROVAL = update(A).where(and_(A.c.complaint_id == bindparam("cid"), A.c.approval_no == bindparam("no")))
 COMPLAINANT_OF = select(complainants).where(complainants.c.complaint_id == bindparam("cid"))
 TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
-TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at, T.c.done_at)
+TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.tier, T.c.due_at, T.c.done_at)
 TIMER_KEYS_OF = select(*TIMER_KEYS).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS_OF_MANY = select(T.c.complaint_id, *TIMER_KEYS).where(
     T.c.complaint_id.in_(bindparam("cids", expanding=True)))
@@ -49,14 +52,9 @@ RESCHEDULE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at
                                             detail=bindparam("detail"))
 FINISH_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.done_at.is_(None))).values(
     done_at=bindparam("now"))
-PENDING = and_(T.c.fired_at.is_(None), T.c.done_at.is_(None))
-DUE = select(T).where(and_(PENDING, T.c.due_at <= bindparam("now"))).order_by(T.c.due_at).limit(bindparam("n"))
-DUE_SKIP_LOCKED = DUE.with_for_update(skip_locked=True)
-DUE_OF = select(T).where(and_(PENDING, T.c.due_at <= bindparam("now"),
-                              T.c.complaint_id.in_(bindparam("cids", expanding=True)))).order_by(T.c.due_at)
-DUE_OF_SKIP_LOCKED = DUE_OF.with_for_update(skip_locked=True)
-NEXT_DUE = select(func.min(T.c.due_at)).where(PENDING)
-OUTBOX_DUE = (select(O).where(and_(O.c.delivered_at.is_(None), O.c.next_attempt_at <= bindparam("now")))
+MOVE_TO_LANE = update(T).where(T.c.id == bindparam("tid")).values(tier=bindparam("tier"))
+OUTBOX_DUE = (select(O).where(and_(O.c.delivered_at.is_(None), O.c.tier.in_(bindparam("tiers", expanding=True)),
+                                   O.c.next_attempt_at <= bindparam("now")))
               .order_by(O.c.next_attempt_at).limit(bindparam("n")))
 OUTBOX_DELIVERED = update(O).where(O.c.id == bindparam("oid")).values(
     delivered_at=bindparam("now"), attempts=O.c.attempts + 1, last_error=None)
@@ -224,7 +222,23 @@ def _columns(c: Complaint, stored: dict[str, Any] | None = None) -> dict[str, An
     }
 
 
-TIMER_COLUMNS = ("complaint_id", "kind", "stage", "level", "round", "due_at", "met_by", "detail")
+TIMER_COLUMNS = ("complaint_id", "kind", "tier", "stage", "level", "round", "due_at", "met_by", "detail")
+
+
+def in_lane(lane: Lane) -> Any:
+    """A lane's pending timers, in the words of its partial index (tables.pending_of)."""
+    return and_(text(pending_of(lane.kinds)), T.c.tier == lane.tier)
+
+
+def due_in(lane: Lane) -> Select[Any]:
+    return select(T).where(and_(in_lane(lane), T.c.due_at <= bindparam("now")))
+
+
+def _of_families(query: Select[Any], families: tuple[str, ...] | None) -> Select[Any]:
+    if families is None:
+        return query
+    # Correlated: one primary-key lookup per due timer, not a list of every complaint of the family.
+    return query.where(exists().where(and_(C.c.id == T.c.complaint_id, C.c.family.in_(families))))
 
 
 class Timers:
@@ -259,16 +273,27 @@ class Timers:
         if rows:
             self.db.execute(RESCHEDULE_TIMER, rows)
 
-    def due(self, now: datetime, limit: int) -> Sequence[Row[Any]]:
-        """Pending timers due by `now`, oldest first, with every other due timer of the same
-        complaints, so that each complaint is loaded and saved once per batch. A range scan over
-        the pending index; on PostgreSQL rows another sweeper holds are skipped (shared work)."""
-        first = self.db.execute(DUE_SKIP_LOCKED if self.postgres else DUE, {"now": now, "n": limit}).all()
+    def move_to_lane(self, moves: list[tuple[int, str]]) -> None:
+        """(timer id, tier) for timers whose complaint changed tier: its sweeps fire them now."""
+        self.sql.execute_many(self.sql.prepared("move_to_lane", lambda: MOVE_TO_LANE),
+                              ({"tid": tid, "tier": tier} for tid, tier in moves))
+
+    def due(self, now: datetime, limit: int, lane: Lane, families: tuple[str, ...] | None = None
+            ) -> Sequence[Row[Any]]:
+        """The lane's pending timers due by `now`, oldest first, with every other due timer of the
+        same complaints in the lane, so that each complaint is loaded and saved once per batch. A
+        range scan over the lane's partial index (tier, due_at); on PostgreSQL rows another
+        sweeper holds are skipped (shared work). `families` limits it to complaints of those."""
+        first = self.db.execute(self._skip_locked(
+            _of_families(due_in(lane), families).order_by(T.c.due_at).limit(limit)), {"now": now}).all()
         complaint_ids = sorted({t.complaint_id for t in first})
         if not complaint_ids:
             return first
-        return self.db.execute(DUE_OF_SKIP_LOCKED if self.postgres else DUE_OF,
-                               {"now": now, "cids": complaint_ids}).all()
+        rest = due_in(lane).where(T.c.complaint_id.in_(complaint_ids)).order_by(T.c.due_at)
+        return self.db.execute(self._skip_locked(rest), {"now": now}).all()
+
+    def _skip_locked(self, query: Select[Any]) -> Select[Any]:
+        return query.with_for_update(skip_locked=True) if self.postgres else query
 
     def fire_many(self, timer_ids: list[int], now: datetime) -> set[int]:
         """Marks timers fired in one statement; returns those this call fired (not already fired)."""
@@ -276,12 +301,16 @@ class Timers:
             return set()
         return set(self.db.execute(FIRE_TIMERS, {"tids": timer_ids, "now": now}).scalars())
 
-    def next_due_at(self) -> datetime | None:
-        return self.db.execute(NEXT_DUE).scalar()
+    def next_due_at(self, lanes: Sequence[Lane]) -> datetime | None:
+        """The soonest pending due time among the lanes (each read from its own index)."""
+        found = [self.db.execute(select(T.c.due_at).where(in_lane(lane)).order_by(T.c.due_at).limit(1)).scalar()
+                 for lane in lanes]
+        return min((due for due in found if due is not None), default=None)
 
 
-OUTBOX_COLUMNS = ("complaint_id", "number", "recipient", "kind", "payload", "created_at", "next_attempt_at",
+OUTBOX_COLUMNS = ("complaint_id", "number", "recipient", "kind", "tier", "payload", "created_at", "next_attempt_at",
                   "attempts")
+INSERT_ONCE: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 class Outbox:
@@ -294,9 +323,22 @@ class Outbox:
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
         self.sql.execute_many(self.sql.prepared("add_notification", lambda: insert(O), OUTBOX_COLUMNS), rows)
 
-    def due(self, now: datetime, limit: int) -> Sequence[Row[Any]]:
+    def add_once(self, rows: list[dict[str, Any]]) -> int:
+        """Adds notices that carry a `dedupe_key`, each unless one with its key is already owed or
+        sent (a repeated request, or two at once: the unique key settles it). Returns how many."""
+        if not rows:
+            return 0
+        insert_once = INSERT_ONCE[self.db.dialect.name]
+        added = 0
+        for row in rows:
+            statement = insert_once(O).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            added += len(self.db.execute(statement.returning(O.c.id)).all())  # rowcount is -1 on psycopg
+        return added
+
+    def due(self, now: datetime, limit: int, tiers: Sequence[str]) -> Sequence[Row[Any]]:
+        """Notices owed by `now` for these lane tiers, oldest first."""
         query = OUTBOX_DUE.with_for_update(skip_locked=True) if self.postgres else OUTBOX_DUE
-        return self.db.execute(query, {"now": now, "n": limit}).all()
+        return self.db.execute(query, {"now": now, "n": limit, "tiers": list(tiers)}).all()
 
     def delivered(self, outbox_ids: list[int], now: datetime) -> None:
         self.sql.execute_many(self.sql.prepared("outbox_delivered", lambda: OUTBOX_DELIVERED),

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from desk.lanes import CALLBACK_KINDS, ESCALATION_KINDS
 from desk.store.types import Json, UTCDateTime
 
 NAMING = {
@@ -141,6 +142,16 @@ class ApprovalRow(Base):
     __table_args__ = (UniqueConstraint("complaint_id", "approval_no"), Index(None, "approver", "status"))
 
 
+def pending_of(kinds: tuple[str, ...]) -> str:
+    """The partial indexes' condition, as text: a query uses such an index only when its own WHERE
+    repeats the condition (SQLite wants the very terms), so the sweep's queries use this text too."""
+    return f"fired_at IS NULL AND done_at IS NULL AND kind IN ({', '.join(repr(k) for k in kinds)})"
+
+
+PENDING_ESCALATIONS = pending_of(ESCALATION_KINDS)
+PENDING_CALLBACKS = pending_of(CALLBACK_KINDS)
+
+
 class TimerRow(Base):
     """A deadline as data: fired once (unique key), cleared when its stage is met."""
 
@@ -149,6 +160,8 @@ class TimerRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(24))  # stage_deadline | escalation | revisit | evidence_deadline
+    # The tier whose sweeps fire it (desk.lanes): the complaint's, urgent before classification.
+    tier: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(32))
     level: Mapped[int] = mapped_column(Integer)  # ladder level / revisit attempt; 0 for a stage deadline
     round: Mapped[int] = mapped_column(Integer)
@@ -160,9 +173,11 @@ class TimerRow(Base):
 
     __table_args__ = (
         UniqueConstraint("complaint_id", "kind", "stage", "level", "round"),
-        # "What is due now" is a range scan over pending rows only.
-        Index("ix_timers_pending_due", "due_at", sqlite_where=text("fired_at IS NULL AND done_at IS NULL"),
-              postgresql_where=text("fired_at IS NULL AND done_at IS NULL")),
+        # "What is due now in this lane" is a range scan over one tier's pending rows of one job.
+        Index("ix_timers_due_escalations", "tier", "due_at", sqlite_where=text(PENDING_ESCALATIONS),
+              postgresql_where=text(PENDING_ESCALATIONS)),
+        Index("ix_timers_due_callbacks", "tier", "due_at", sqlite_where=text(PENDING_CALLBACKS),
+              postgresql_where=text(PENDING_CALLBACKS)),
         Index(None, "complaint_id", "done_at"),
     )
 
@@ -255,10 +270,17 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    # None for a notice about the desk itself (an urgent sweep that failed or stalled).
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(64))  # a person id from the directory
-    kind: Mapped[str] = mapped_column(String(32))  # escalation | callback_due
+    kind: Mapped[str] = mapped_column(String(32))  # escalation | callback_due | duty_alert ...
+    # The lane tier of what owes it: each tier's sweeps deliver their own notices first, so an
+    # urgent notice never queues behind a general backlog's (duty alerts are urgent).
+    tier: Mapped[str] = mapped_column(String(16))
+    # What a notice asked for from outside (a Prefect automation's event) is owed once per key,
+    # however often the automation fires for the same event.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -267,7 +289,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
+        Index("ix_outbox_pending", "tier", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
               postgresql_where=text("delivered_at IS NULL")),
     )
 

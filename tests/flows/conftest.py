@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from prefect.client.schemas.objects import State
 from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
+
+from desk.lanes import LANES
+from policies.org import SHIPPED_ORG
+from policies.policy import SHIPPED
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +35,29 @@ def desk_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
     monkeypatch.delenv("DESK_NOTIFY_URL", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def round_the_clock(desk_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped policies with callbacks swept at any time: the shipped ones hold them back
+    outside Shanghai's business hours, and a test must not pass or fail with the time of day
+    it runs at (the business-hours rule itself is tested with time passed in)."""
+    folder = desk_env / "policies"
+    folder.mkdir()
+    for name in ("property.yaml", "enterprise.yaml"):
+        text = (SHIPPED / name).read_text(encoding="utf-8")
+        assert text.count("callbacks_in: business_hours") == 3
+        text = text.replace("callbacks_in: business_hours", "callbacks_in: any_time")
+        (folder / name).write_text(re.sub(r'version: "([^"]+)"', r'version: "\1-any-time"', text, count=1),
+                                   encoding="utf-8")
+    shutil.copyfile(SHIPPED_ORG, folder / "org.yaml")
+    monkeypatch.setenv("DESK_POLICY_DIR", str(folder))
+    return folder
+
+
+def sweep_every_lane() -> list[State[Any]]:
+    """One run of each sweep flow, urgent first, as the six deployments would run them."""
+    from flows.sweep import escalations, revisit_callbacks
+
+    return [flow(tier=lane.tier, return_state=True)
+            for lane in LANES for flow in ([escalations] if lane.job == "escalations" else [revisit_callbacks])]

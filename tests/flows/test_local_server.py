@@ -1,9 +1,12 @@
-"""The real thing: a local Prefect server started as `desk up` starts it, the deployments served
-in their own process, one sweep run through the deployment, read back through the client."""
+"""The real thing: a local Prefect server started as `desk up` starts it, a tier's deployments
+served in their own process, one sweep run through its deployment, read back through the client;
+and `desk up` itself: six sweep deployments, the duty manager's, the two automations, stopped
+together."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -32,9 +35,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _deployment_exists(client: SyncPrefectClient) -> bool:
+SWEEPS = [f"{flow}/{tier}" for flow in ("escalations", "revisit-callbacks")
+          for tier in ("urgent", "important", "general")]
+
+
+def _deployment_exists(client: SyncPrefectClient, name: str = "escalations/urgent") -> bool:
     try:
-        client.read_deployment_by_name("escalation-sweep/every-30s")
+        client.read_deployment_by_name(name)
     except ObjectNotFound:
         return False
     return True
@@ -52,19 +59,24 @@ def test_the_served_sweep_deployment_runs_and_reports(tmp_path: Path) -> None:
     server = PrefectServer(home=tmp_path / "prefect", port=_free_port())
     with server:
         env = {**os.environ, **server.environment(), **desk_env}
-        served = subprocess.Popen([sys.executable, "-m", "deployments.serve"], env=env,
+        served = subprocess.Popen([sys.executable, "-m", "deployments.serve", "--tier", "urgent"], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             with prefect.settings.temporary_settings(updates={prefect.settings.PREFECT_API_URL: server.api_url}):
                 with get_client(sync_client=True) as client:  # the serving process registers it first
                     eventually(lambda: _deployment_exists(client), until=bool, within=120,
-                               what="the served process to register escalation-sweep/every-30s")
-                run = run_deployment("escalation-sweep/every-30s", timeout=240)
+                               what="the served process to register escalations/urgent")
+                run = run_deployment("escalations/urgent", timeout=240)
                 assert run.state is not None and run.state.is_completed(), run.state
-                assert run.name.startswith("sweep-") and set(run.tags) >= {"complaint-desk", "property"}
+                assert set(run.tags) >= {"complaint-desk", "tier:urgent", "property", "enterprise"}
                 with get_client(sync_client=True) as client:
-                    artifacts = [a for a in client.read_artifacts() if a.key == "escalation-sweep"]
-                    assert any(number in str(a.data) for a in artifacts)
+                    named = client.read_flow_run(run.id).name  # renamed by the run once it knew
+                    assert re.fullmatch(r"urgent \d\d:\d\d:\d\d · (\d+ \w+(, )?)+|urgent \d\d:\d\d:\d\d · nothing due",
+                                        named), named
+                    artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == run.id}
+                    assert {"escalations-urgent", "next-due-escalations-urgent"} <= set(artifacts)
+                    fired = [a for a in client.read_artifacts() if a.key == "escalations-urgent"]
+                    assert any(number in str(a.data) for a in fired)  # by this run or a scheduled one
                     # Every escalation on this server, not only this run's: the schedule may sweep
                     # first, and each timer fires once whichever run fires it.
                     wanted = EventFilter(event=EventNameFilter(name=[ESCALATED]))
@@ -92,14 +104,38 @@ def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
         eventually(server.healthy, until=bool, within=120, what="the Prefect server `desk up` starts to answer")
         api = {prefect.settings.PREFECT_API_URL: server.api_url}
         with prefect.settings.temporary_settings(updates=api), get_client(sync_client=True) as client:
-            eventually(lambda: _deployment_exists(client), until=bool, within=120,
-                       what="`desk up` to register escalation-sweep/every-30s")
+            for name in [*SWEEPS, "notify-duty-manager/on-urgent-escalation", "daily-report/daily-property"]:
+                eventually(lambda n=name: _deployment_exists(client, n), until=bool, within=180,
+                           what=f"`desk up` to register {name}")
+            automations = eventually(lambda: client.read_automations(), until=lambda found: len(found) >= 2,
+                                     within=120, what="`desk up` to create the two automations")
+            tags = {name: set(client.read_deployment_by_name(name).tags) for name in SWEEPS}
         up.send_signal(signal.SIGTERM)  # what a service manager sends; Ctrl-C takes the same path
-        output, _ = up.communicate(timeout=60)
+        output, _ = up.communicate(timeout=90)
     finally:
         if up.poll() is None:
             up.kill()
     assert up.returncode == 0, output
     assert "Prefect started" in output and "Prefect server stopped" in output
+    assert sorted(a.name for a in automations) == ["urgent-escalation-to-duty-manager",
+                                                   "urgent-sweep-stalled-or-failed"]
+    assert "automation: urgent-escalation-to-duty-manager" in output
+    assert all(f"tier:{name.split('/')[1]}" in found for name, found in tags.items()), tags
     assert not server.healthy()
     assert (tmp_path / "desk.db").exists()  # migrations ran before serving
+    # One served process per tier, each logging apart, none left running.
+    assert sorted(p.name for p in (tmp_path / "prefect").glob("served-*.log")) == [
+        "served-general.log", "served-important.log", "served-urgent.log"]
+    assert not _processes_with(f"DESK_HOME={tmp_path}")
+
+
+def _processes_with(setting: str) -> list[int]:
+    """Processes still running with this environment variable (the served tiers had it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and setting.encode() in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return [pid for pid in found if pid != os.getpid()]

@@ -31,9 +31,9 @@ from desk.cli import app
 from desk.config import Settings
 from desk.errors import NotPermitted
 from desk.service import Desk
-from flows.publish import ESCALATED
+from flows.publish import CALLBACK_DUE, ESCALATED
 from flows.report import daily_report
-from flows.sweep import escalation_sweep
+from tests.flows.conftest import sweep_every_lane
 from tests.flows.test_sweep_flow import escalations, eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
@@ -212,8 +212,9 @@ def _records(text: str, fmt: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def test_personal_data_stays_in_the_desk(desk_env: Path, tmp_path_factory: pytest.TempPathFactory,
-                                         caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> None:
+def test_personal_data_stays_in_the_desk(desk_env: Path, round_the_clock: Path,
+                                         tmp_path_factory: pytest.TempPathFactory, caplog: pytest.LogCaptureFixture,
+                                         capfd: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.DEBUG)
     prefect_logger = logging.getLogger("prefect")  # Prefect's loggers do not reach the root logger
     prefect_logger.addHandler(caplog.handler)
@@ -221,11 +222,12 @@ def test_personal_data_stays_in_the_desk(desk_env: Path, tmp_path_factory: pytes
     cli = Cli()
     try:
         cases = _file_and_handle(Desk.open(Settings.from_env()))
-        sweeps = [escalation_sweep(return_state=True)]
-        first = sweeps[0].result()
-        assert first["escalations"] >= 2 and first["notifications_failed"] == 0
+        sweeps = sweep_every_lane()  # all six lanes: escalations and callbacks of every tier
+        first = [sweep.result() for sweep in sweeps]
+        assert sum(r["escalations"] for r in first) >= 2 and sum(r["callbacks"] for r in first) >= 1
+        assert not any(r["notifications_failed"] for r in first)
         _handle_on_the_command_line(cli, cases)
-        sweeps.append(escalation_sweep(return_state=True))
+        sweeps += sweep_every_lane()
         assert daily_report(family="property")["overdue_now"] >= 1
         daily_report(family="enterprise")
         _look_at_everything(cli, cases)
@@ -250,6 +252,12 @@ def test_personal_data_stays_in_the_desk(desk_env: Path, tmp_path_factory: pytes
         events = client.read_events(mirrored, limit=50).events  # counted once all have come
         served = _prefect_api(client)
     assert escalations(events) == record  # each once, nothing else
+    # The search covers what the lanes publish: what they fired, what is due next, callbacks due.
+    assert "escalations-property" not in served["Prefect artifacts"]  # keys name lanes, not families
+    assert all(f'"key":"{key}' in served["Prefect artifacts"].replace(" ", "")
+               for key in ("escalations-urgent", "callbacks-general", "next-due-escalations-general",
+                           "next-due-callbacks-urgent"))
+    assert CALLBACK_DUE in served["Prefect events"]
 
     search = Search()
     search.raw("Prefect database files", _prefect_database())

@@ -1,7 +1,8 @@
-"""The escalation sweep as a Prefect flow: its run, its artifact, its events, and no personal data."""
+"""The per-tier sweeps as Prefect flows: their runs, artifacts and events, and no personal data."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -21,9 +22,11 @@ from prefect.logging.handlers import APILogWorker
 
 from desk.config import Settings
 from desk.service import Desk
-from flows.publish import ESCALATED
+from flows.publish import CALLBACK_DUE, ESCALATED
 from flows.report import daily_report
-from flows.sweep import escalation_sweep
+from flows.sweep import escalations as escalation_flow
+from flows.sweep import revisit_callbacks
+from tests.flows.conftest import sweep_every_lane
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 T = TypeVar("T")
@@ -86,7 +89,7 @@ def _file_overdue(count: int) -> list[str]:
 
 def test_a_sweep_run_fires_reports_and_mirrors_escalations(desk_env: Path) -> None:
     numbers = _file_overdue(3)
-    state = escalation_sweep(return_state=True)
+    state = escalation_flow(tier="urgent", return_state=True)  # untriaged complaints are swept as urgent
     summary = state.result()
     assert summary["escalations"] == 6 and summary["fired"] == 9  # reminder + notice (+ breach) each
     assert summary["notifications_sent"] == 9 and summary["notifications_failed"] == 0
@@ -94,11 +97,20 @@ def test_a_sweep_run_fires_reports_and_mirrors_escalations(desk_env: Path) -> No
     with get_client(sync_client=True) as client:
         # This test's own run: other tests share the Prefect server and sweep too.
         run = client.read_flow_run(state.state_details.flow_run_id)
-        assert run.name.startswith("sweep-") and run.state is not None and run.state.is_completed()
-        assert run.parameters == {"limit": 10_000, "batch": 200}
-        artifact = next(a for a in client.read_artifacts() if a.key == "escalation-sweep"
-                        and a.flow_run_id == run.id)
-        assert all(number in str(artifact.data) for number in numbers)
+        assert run.state is not None and run.state.is_completed()
+        # Named by tier and second, then by what it did, so the runs list reads like a log.
+        assert re.fullmatch(r"urgent \d\d:\d\d:\d\d · 6 escalated, 3 breached", run.name), run.name
+        assert run.parameters == {"tier": "urgent", "limit": 10_000, "batch": 200}
+        artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == run.id}
+        assert all(number in str(artifacts["escalations-urgent"].data) for number in numbers)
+        # What the lane will fire next: nothing is left due, the sweep fired it all.
+        ahead = str(artifacts["next-due-escalations-urgent"].data)
+        assert "| due already | within 15 min | within 1 hour | within 1 day |\n|---|---|---|---|\n| 0 |" in ahead
+        APILogWorker.drain_all()
+        logs = " ".join(log.message for log in client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))))
+        assert "The urgent escalations sweep at" in logs and "fired 9 timers (6 escalated, 3 breached)" in logs
+        assert "{" not in logs  # a sentence, not a Python dict
         # This run's events only: other tests' desks number their complaints alike.
         mirrored = EventFilter(event=EventNameFilter(name=[ESCALATED]),
                                related=EventRelatedFilter(id=[f"prefect.flow-run.{run.id}"]))
@@ -111,13 +123,17 @@ def test_a_sweep_run_fires_reports_and_mirrors_escalations(desk_env: Path) -> No
         events = client.read_events(mirrored, limit=50).events
     assert escalations(events) == expected  # each once, nothing else
     assert all(e.payload["tier"] is None for e in events)  # untriaged: no tier yet, and no personal data
+    # Labels an automation can match on: tier, level, family (strings, as Prefect matches labels).
+    assert {(e.resource["complaint.tier"], e.resource["complaint.family"]) for e in events} == {
+        ("unclassified", "property")}
+    assert sorted({e.resource["complaint.level"] for e in events}) == ["1", "2"]
     assert (desk_env / "notifications.log").read_text(encoding="utf-8").count(numbers[0]) == 3
 
 
 def test_a_sweep_with_the_database_down_fails_its_run_with_the_reason(desk_env: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DESK_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/desk")  # nothing listens there
-    state = escalation_sweep(return_state=True)
+    state = escalation_flow(tier="urgent", return_state=True)
     print(f"\nsweep run with the database down: {state.name}: {state.message}")
     assert state.is_failed()
     assert "the postgresql database at 127.0.0.1:1/desk is unavailable" in str(state.message)
@@ -133,14 +149,58 @@ def test_a_sweep_with_the_database_down_fails_its_run_with_the_reason(desk_env: 
 
 def test_a_second_sweep_fires_nothing_more(desk_env: Path) -> None:
     _file_overdue(2)
-    assert escalation_sweep()["fired"] == 6
-    assert escalation_sweep()["fired"] == 0
+    assert escalation_flow(tier="urgent")["fired"] == 6
+    assert escalation_flow(tier="urgent")["fired"] == 0
+
+
+def test_each_tier_sweeps_its_own_timers_only(desk_env: Path) -> None:
+    """An untriaged complaint could be a lift entrapment: its timers wait for the urgent sweep,
+    not the general one; once classified general, its timers are the general sweep's."""
+    desk = Desk.open(Settings.from_env())
+    received = datetime.now(UTC) - timedelta(days=10)
+    number = desk.file(actor="li-na", now=received, family="property", received_at=received,
+                       complainant={"name": NAME, "phone": PHONE, "description": "楼道没有打扫"}).number
+    assert escalation_flow(tier="general")["fired"] == 0 and escalation_flow(tier="important")["fired"] == 0
+    assert escalation_flow(tier="urgent")["fired"] == 4  # triage: reminder, notice, breach, censure
+    # General: its resolve deadline (3 working days from receipt) has passed, and is now general's.
+    desk.classify(number, actor="li-na", now=datetime.now(UTC), type="cleaning_late")
+    desk.engine.dispose()
+    assert escalation_flow(tier="urgent")["fired"] == 0
+    assert escalation_flow(tier="general")["fired"] > 0
+
+
+def test_a_callback_sweep_fires_due_callbacks_and_mirrors_them(round_the_clock: Path) -> None:
+    desk = Desk.open(Settings.from_env())
+    start = datetime.now(UTC) - timedelta(days=10)
+    number = desk.file(actor="li-na", now=start, received_at=start, family="property",
+                       complainant={"name": NAME, "phone": PHONE, "description": "楼道没有打扫"}).number
+    for hours, verb, arguments in (
+            (1, desk.classify, {"type": "cleaning_late"}), (2, desk.assign, {"handler": "zhang-li"}),
+            (3, desk.record_findings, {"findings": "checked"}),
+            (4, desk.resolve, {"resolution": "repair", "detail": "cleaned"}),
+            (5, desk.feed_back, {"channel": "phone"})):
+        actor = "zhang-li" if verb in (desk.record_findings, desk.resolve) else "li-na"
+        verb(number, actor=actor, now=start + timedelta(hours=hours), **arguments)  # type: ignore[operator]
+    desk.engine.dispose()
+    assert escalation_flow(tier="general")["callbacks"] == 0  # not the escalation sweep's job
+    state = revisit_callbacks(tier="general", return_state=True)
+    assert state.result()["callbacks"] == 2  # both attempts of the general tier fell due, ten days on
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+        assert re.fullmatch(r"general \d\d:\d\d:\d\d · 2 callback due, 1 unreached after the last callback",
+                            run.name), run.name
+        due = EventFilter(event=EventNameFilter(name=[CALLBACK_DUE]),
+                          related=EventRelatedFilter(id=[f"prefect.flow-run.{run.id}"]))
+        events = eventually(lambda: client.read_events(due, limit=50).events, until=lambda found: len(found) >= 2,
+                            what="the two complaint.callback-due events")
+    assert {(e.resource.id, e.resource["complaint.tier"], e.payload["level"]) for e in events} == {
+        (f"complaint.{number}", "general", 1), (f"complaint.{number}", "general", 2)}
 
 
 def test_no_personal_data_reaches_prefect(desk_env: Path) -> None:
     """Parameters, run names, logs, artifacts and events: searched in Prefect's own database."""
     _file_overdue(2)
-    escalation_sweep()
+    sweep_every_lane()
     url = prefect.settings.PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
     database = Path(url.split(":///", 1)[1])
     EventsWorker.drain_all()
@@ -157,7 +217,7 @@ def test_no_personal_data_reaches_prefect(desk_env: Path) -> None:
 def test_the_daily_report_publishes_a_summary_per_family(desk_env: Path) -> None:
 
     _file_overdue(1)
-    escalation_sweep()
+    escalation_flow(tier="urgent")
     state = daily_report(family="property", return_state=True)
     assert state.result()["overdue_now"] == 1
     with get_client(sync_client=True) as client:

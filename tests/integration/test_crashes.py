@@ -50,24 +50,36 @@ def _count(url: str, tmp_path: Path, query: object) -> int:
 
 
 def test_a_sweeper_killed_again_and_again_fires_each_timer_once(database_url: str, tmp_path: Path) -> None:
+    """Mixed tiers, swept by the lanes of one tier or of every tier from one run to the next, as
+    the per-tier deployments would after a crash: every due timer fires once all the same."""
     desk = open_desk(database_url, tmp_path)
     person = {"name": "x", "phone": "1", "email": None, "address": None, "description": "d", "request": None}
-    filed = 1667  # untriaged: each has a triage deadline and two escalations due within the hour
+    filed = 1667  # untriaged (the urgent lane): a triage deadline and two escalations due within the hour
     desk.file_many([Intake("property", "phone", f"k{i}", FILED, person) for i in range(filed)],
                    actor="li-na", now=FILED)
+    general = 400  # filed ten days earlier, classified general: resolve deadline and two rungs overdue
+    earlier = FILED - timedelta(days=10)
+    for row in desk.file_many([Intake("property", "phone", f"g{i}", earlier, person) for i in range(general)],
+                              actor="li-na", now=earlier):
+        desk.classify(row.number, actor="li-na", now=FILED, type="cleaning_late")
     desk.engine.dispose()
     sweep_at = (FILED + timedelta(hours=1)).isoformat()
-    due = _count(database_url, tmp_path, select(func.count()).select_from(timers)
-                 .where(timers.c.due_at <= FILED + timedelta(hours=1)))
-    assert due == 3 * filed
+    due = _count(database_url, tmp_path, select(func.count()).select_from(timers).where(
+        timers.c.fired_at.is_(None), timers.c.done_at.is_(None), timers.c.due_at <= FILED + timedelta(hours=1)))
+    due_in = {tier: _count(database_url, tmp_path, select(func.count()).select_from(timers).where(
+        timers.c.tier == tier, timers.c.done_at.is_(None), timers.c.due_at <= FILED + timedelta(hours=1)))
+        for tier in ("urgent", "general")}
+    assert due == 3 * filed + 3 * general and due_in == {"urgent": 3 * filed, "general": 3 * general}
 
     rng = random.Random(SEED)
     kills: list[str] = []
     runs = 0
     while True:  # killed KILLS times, each time part-way; then one run to the end
         runs += 1
-        command = [sys.executable, "-m", "tests.integration.workers", "sweep", database_url, str(tmp_path), sweep_at]
         killing = len(kills) < KILLS
+        lanes = rng.choice(["all", "urgent", "general", "general,urgent"]) if killing else "all"
+        command = [sys.executable, "-m", "tests.integration.workers", "sweep", database_url, str(tmp_path), sweep_at,
+                   "--lanes", lanes]
         inside = killing and rng.random() < 0.5
         if inside:  # dies by its own SIGKILL just before a random statement (a batch runs about ten)
             command += ["--die-at-statement", str(rng.randint(3, 40))]
@@ -89,7 +101,7 @@ def test_a_sweeper_killed_again_and_again_fires_each_timer_once(database_url: st
             kills.append("inside a transaction" if inside else f"after batch {kill_after}")
             continue
         assert process.returncode == 0, errors
-        if not killing or batches == 0:
+        if not killing or (batches == 0 and lanes == "all"):
             break  # the run to the end, or nothing was left to fire: the timers ran out before the kills
 
     fired = _count(database_url, tmp_path, select(func.count()).select_from(timers)
@@ -112,7 +124,7 @@ def test_a_sweeper_killed_again_and_again_fires_each_timer_once(database_url: st
           f"events, {twice} duplicates")
     assert len(kills) >= KILLS
     assert fired == due and pending == 0  # every due timer fired
-    assert len(escalated) == 2 * filed and twice == 0  # every escalation once, with one event and one notice
+    assert len(escalated) == 2 * (filed + general) and twice == 0  # every escalation once: one event, one notice
 
 
 BATCH = 100  # rows per transaction of the bulk import

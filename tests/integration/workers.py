@@ -41,6 +41,7 @@ from sqlalchemy import event
 from desk.config import Settings
 from desk.errors import DeskError
 from desk.intake import read_rows
+from desk.lanes import LANES
 from desk.service import Desk
 from desk.store.prepared import Statements
 from states import ComplaintError
@@ -72,13 +73,17 @@ def die_at_statement(desk: Desk, n: int) -> None:
     watch_statements(desk, count)
 
 
-def sweep(url: str, home: str, now: datetime, die_at: int | None, batch: int) -> None:
+def sweep(url: str, home: str, now: datetime, die_at: int | None, batch: int, lanes: str) -> None:
+    """Sweeps `lanes` ("all", or tiers like "urgent,general": both jobs of each), as the
+    deployments of those tiers would."""
     desk = _open(url, home, now)
     if die_at:
         die_at_statement(desk, die_at)
+    chosen = LANES if lanes == "all" else [lane for lane in LANES if lane.tier in lanes.split(",")]
     print("ready", flush=True)
-    desk.fire_due_timers(now, limit=1_000_000, batch=batch, progress=lambda n: print(f"fired {n}", flush=True))
-    print("done", flush=True)
+    fired = desk.fire_due_timers(now, limit=1_000_000, batch=batch, lanes=chosen,
+                                 progress=lambda n: print(f"fired {n}", flush=True))
+    print("done", json.dumps([[f.number, f.kind, f.stage, f.level] for f in fired]), flush=True)
 
 
 @dataclass
@@ -180,7 +185,7 @@ def main(argv: list[str]) -> None:
     if kind == "sweep":
         options = dict(zip(argv[4::2], argv[5::2], strict=True))
         die_at = int(options.get("--die-at-statement", 0)) or None
-        sweep(url, home, now, die_at, int(options.get("--batch", 50)))
+        sweep(url, home, now, die_at, int(options.get("--batch", 50)), options.get("--lanes", "all"))
     elif kind == "file":
         options = dict(zip(argv[4::2], argv[5::2], strict=True))
         file(url, home, now, Path(options["--from"]), int(options["--batch"]), int(options["--die-in-batch"]),
