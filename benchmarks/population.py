@@ -9,6 +9,11 @@ Copying the driver-level values keeps datetimes and JSON byte-for-byte as the de
 Of the M complaints, D (spread evenly over the ids) have exactly one due timer, the "resolve"
 stage's first escalation (a reminder to the handler), due an hour before the sweep's `now`;
 every other pending timer of every complaint lies 30 days or more after `now`.
+
+The template is classified `cleaning_late` (general tier) unless told otherwise, and `now` is an
+hour after its chosen timer unless given: benchmarks on the real clock pass it. A second
+population of another type can be loaded into the same database after the first (`first`:
+the complaints already there), with ids and numbers following on.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from desk.store.engine import make_engine
 FILED = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
 AGENT, HANDLER = "li-na", "zhang-li"
 PERSON = {"name": "基准", "phone": "13800000000", "description": "楼道没有打扫", "request": "打扫"}
+GENERAL_TYPE = "cleaning_late"  # a property complaint type of the general tier
 CHUNK = 20_000  # complaints per transaction: big enough to amortise, small enough for a smooth bar
 LATE = timedelta(hours=1)  # how overdue the due timers are at `now`
 FUTURE = timedelta(days=30)  # the earliest any other pending timer falls due
@@ -54,56 +60,64 @@ class Population:
 class Template:
     """The template complaint as the desk wrote it, with what cloning needs to know."""
 
+    id: int  # the template complaint's id: the next after those already loaded
     now: datetime
     number_prefix: str  # "TS-2026"
     due_timer_id: int
     pending_timer_ids: frozenset[int]
 
 
-def load(url: str, open_count: int, due: int, bar: Any) -> Population:
-    """Fills the empty database at `url` with `open_count` open complaints, `due` of them overdue."""
+def load(url: str, open_count: int, due: int, bar: Any, *, type: str = GENERAL_TYPE, now: datetime | None = None,
+         first: int = 0) -> Population:
+    """Fills the database at `url` with `open_count` open complaints of `type`, `due` of them
+    overdue at `now`. The database is empty, or holds the `first` complaints an earlier `load`
+    put there (these clones then follow on: ids and numbers first + 1, ...)."""
     if not 0 <= due <= open_count:
         raise BenchError(f"--due: {due} must be between 0 and --open ({open_count})")
     began = time.perf_counter()
-    template = _file_template(url)
+    template = _file_template(url, type, now, first)
     with _bulk_store(url) as store:
-        rows = {name: store.read(name) for name in ("complaints", *CHILD_TABLES)}
-        store.delete_template()
-        task = bar.add_task(f"loading {open_count:,} complaints", total=open_count)
-        for first in range(0, open_count, CHUNK):
-            last = min(first + CHUNK, open_count)
+        rows = {name: store.read(name, template.id) for name in ("complaints", *CHILD_TABLES)}
+        store.delete_template(template.id)
+        bases = {name: store.max_id(name) for name, found in rows.items() if found and "id" in store.columns[name]}
+        task = bar.add_task(f"loading {open_count:,} {type} complaints", total=open_count)
+        for start in range(0, open_count, CHUNK):
+            last = min(start + CHUNK, open_count)
             for name, template_rows in rows.items():
                 if template_rows:
-                    store.write(name, _clones(name, template_rows, template, store, first, last, open_count, due))
+                    store.write(name, _clones(name, template_rows, template, store, bases.get(name, 0),
+                                              range(start, last), open_count, due))
             store.commit()
-            bar.advance(task, last - first)
-        store.finish(template.number_prefix, open_count, [name for name, found in rows.items() if found])
+            bar.advance(task, last - start)
+        store.finish(template.number_prefix, first + open_count, [name for name, found in rows.items() if found])
     return Population(url, template.now, open_count, due, round(time.perf_counter() - began, 2))
 
 
-def _file_template(url: str) -> Template:
-    """Creates the schema and the template complaint through the desk's own use-cases."""
+def _file_template(url: str, type: str, now: datetime | None, first: int) -> Template:
+    """Creates the schema (if new) and the template complaint through the desk's own use-cases."""
     desk = open_desk(url, FILED)
     try:
         number = desk.file(actor=AGENT, now=FILED, family="property", complainant=PERSON, channel="phone").number
-        desk.classify(number, actor=AGENT, now=FILED + timedelta(minutes=10), type="cleaning_late")
+        desk.classify(number, actor=AGENT, now=FILED + timedelta(minutes=10), type=type)
         desk.assign(number, actor=AGENT, now=FILED + timedelta(minutes=20), handler=HANDLER)
-        T = tables.timers
-        pending = and_(T.c.fired_at.is_(None), T.c.done_at.is_(None))
+        T, C = tables.timers, tables.complaints
         with desk.engine.connect() as conn:
+            template_id = conn.execute(select(C.c.id).where(C.c.number == number)).scalar_one()
+            pending = and_(T.c.complaint_id == template_id, T.c.fired_at.is_(None), T.c.done_at.is_(None))
             timers = conn.execute(select(T).where(pending).order_by(T.c.due_at)).all()
-            complaints = conn.execute(select(func.count()).select_from(tables.complaints)).scalar()
+            complaints = conn.execute(select(func.count(), func.max(C.c.id)).select_from(C)).one()
     finally:
         desk.engine.dispose()
-    if complaints != 1:
-        raise BenchError(f"the database at {url} was not empty")
+    if tuple(complaints) != (first + 1, first + 1):
+        raise BenchError(f"the database at {url} was not empty" if not first else
+                         f"the database at {url} does not hold exactly the {first} complaints loaded before")
     escalations = [t for t in timers if t.kind == "escalation"]
     if not escalations:
         raise BenchError("the template complaint has no pending escalation timer: the property policy changed?")
     # The resolve stage's first rung if there is one (a reminder), else the earliest escalation.
     chosen = next((t for t in escalations if (t.stage, t.level) == ("resolve", 1)), escalations[0])
-    return Template(now=chosen.due_at + LATE, number_prefix=number.rsplit("-", 1)[0], due_timer_id=chosen.id,
-                    pending_timer_ids=frozenset(t.id for t in timers))
+    return Template(id=template_id, now=now or chosen.due_at + LATE, number_prefix=number.rsplit("-", 1)[0],
+                    due_timer_id=chosen.id, pending_timer_ids=frozenset(t.id for t in timers))
 
 
 def is_due(index: int, open_count: int, due: int) -> bool:
@@ -111,31 +125,32 @@ def is_due(index: int, open_count: int, due: int) -> bool:
     return (index * due) // open_count != ((index + 1) * due) // open_count
 
 
-def _clones(name: str, template_rows: list[list[Any]], template: Template, store: BulkStore, first: int,
-            last: int, open_count: int, due: int) -> Iterator[Any]:
-    """Rows for complaints with 0-based indexes first..last-1 (complaint id = index + 1), made as
-    they are consumed, so that the database works on one block while the next is being made."""
+def _clones(name: str, template_rows: list[list[Any]], template: Template, store: BulkStore, base_id: int,
+            indexes: range, open_count: int, due: int) -> Iterator[Any]:
+    """Rows for the complaints with these 0-based indexes (complaint id = the template's + index,
+    a row's own id = `base_id` + its place), made as they are consumed, so that the database
+    works on one block while the next is being made."""
     columns = store.columns[name]
     enc_int, enc_text = store.enc_int, store.enc_text
     per_complaint = len(template_rows)
     id_at = columns.index("id") if "id" in columns else None
-    cid_at = columns.index("complaint_id") if name != "complaints" else id_at
+    cid_at = columns.index("complaint_id" if name != "complaints" else "id")
     if name == "complaints":
         number_at = columns.index("number")
-        for i in range(first, last):
+        for i in indexes:
             row = list(template_rows[0])
-            row[cid_at] = enc_int(i + 1)
-            row[number_at] = enc_text(f"{template.number_prefix}-{i + 1:06d}")
+            row[cid_at] = enc_int(template.id + i)
+            row[number_at] = enc_text(f"{template.number_prefix}-{template.id + i:06d}")
             yield store.row(row)
         return
     due_at_fn = _timer_due_at(template_rows, template, store, columns) if name == "timers" else None
-    for i in range(first, last):
+    for i in indexes:
         overdue = is_due(i, open_count, due)
         for j, template_row in enumerate(template_rows):
             row = list(template_row)
-            row[cid_at] = enc_int(i + 1)
+            row[cid_at] = enc_int(template.id + i)
             if id_at is not None:
-                row[id_at] = enc_int(i * per_complaint + j + 1)
+                row[id_at] = enc_int(base_id + i * per_complaint + j + 1)
             if due_at_fn is not None:
                 due_at_fn(row, i, j, overdue)
             yield store.row(row)
@@ -165,10 +180,14 @@ class BulkStore:
 
     columns: dict[str, list[str]]
 
-    def read(self, table: str) -> list[list[Any]]:
+    def read(self, table: str, template_id: int) -> list[list[Any]]:
         raise NotImplementedError
 
-    def delete_template(self) -> None:
+    def delete_template(self, template_id: int) -> None:
+        raise NotImplementedError
+
+    def max_id(self, table: str) -> int:
+        """The highest id left in the table once the template is gone (0 when empty)."""
         raise NotImplementedError
 
     def write(self, table: str, rows: Iterable[Any]) -> None:
@@ -206,15 +225,19 @@ class SqliteStore(BulkStore):
         self.columns = {}
         self.db.execute("BEGIN")
 
-    def read(self, table: str) -> list[list[Any]]:
+    def read(self, table: str, template_id: int) -> list[list[Any]]:
         key = "complaint_id" if table != "complaints" else "id"
-        cursor = self.db.execute(f"SELECT * FROM {table} WHERE {key} = 1 ORDER BY rowid")
+        cursor = self.db.execute(f"SELECT * FROM {table} WHERE {key} = ? ORDER BY rowid", (template_id,))
         self.columns[table] = [d[0] for d in cursor.description]
         return [list(row) for row in cursor]
 
-    def delete_template(self) -> None:
+    def delete_template(self, template_id: int) -> None:
         for table in (*reversed(CHILD_TABLES), "complaints"):
-            self.db.execute(f"DELETE FROM {table}")
+            key = "complaint_id" if table != "complaints" else "id"
+            self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", (template_id,))
+
+    def max_id(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
 
     def write(self, table: str, rows: Iterable[Any]) -> None:
         marks = ", ".join("?" * len(self.columns[table]))
@@ -254,21 +277,28 @@ class PostgresStore(BulkStore):
             self.db.rollback()
         self.db.commit()
 
-    def read(self, table: str) -> list[list[Any]]:
+    def read(self, table: str, template_id: int) -> list[list[Any]]:
         key = "complaint_id" if table != "complaints" else "id"
         with self.db.cursor() as cursor:
             cursor.execute(f"SELECT * FROM {table} LIMIT 0")
             self.columns[table] = [d.name for d in cursor.description or ()]
             data = bytearray()
-            with cursor.copy(f"COPY (SELECT * FROM {table} WHERE {key} = 1 ORDER BY 1) TO STDOUT") as copy:
+            query = f"COPY (SELECT * FROM {table} WHERE {key} = {int(template_id)} ORDER BY 1) TO STDOUT"
+            with cursor.copy(query) as copy:
                 for block in copy:
                     data += block
         return [line.split(b"\t") for line in bytes(data).splitlines()]
 
-    def delete_template(self) -> None:
+    def delete_template(self, template_id: int) -> None:
         with self.db.cursor() as cursor:
             for table in (*reversed(CHILD_TABLES), "complaints"):
-                cursor.execute(f"DELETE FROM {table}")
+                key = "complaint_id" if table != "complaints" else "id"
+                cursor.execute(f"DELETE FROM {table} WHERE {key} = %s", (template_id,))
+
+    def max_id(self, table: str) -> int:
+        with self.db.cursor() as cursor:
+            found = cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+        return int(found[0]) if found else 0
 
     def write(self, table: str, rows: Iterable[Any]) -> None:
         # Sent in blocks of ~1 MB as they are made: the server parses and indexes one block

@@ -27,7 +27,9 @@ from policies import Policy
 from states import Family, Tier
 
 FAMILIES = [f.value for f in Family]
-SWEEP_PARAMETERS = {"limit": 10_000, "batch": 200}
+# A run drains its lane: after an outage a general backlog of 100,000 is fired by one run (about
+# two minutes), not 10,000 per scheduled run for an hour. Batches of 200 keep each transaction short.
+SWEEP_PARAMETERS = {"limit": 100_000, "batch": 200}
 DESCRIPTIONS = {
     "escalations": "Fires the {tier} tier's due stage deadlines along the escalation ladder (reminder, overdue "
                    "notice, censure) and its evidence windows; publishes what it fired and what is due next, "

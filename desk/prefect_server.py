@@ -26,6 +26,9 @@ class PrefectServer:
     host: str = "127.0.0.1"
     port: int = 4200
     process: subprocess.Popen[bytes] | None = None
+    # Prefect's own database: SQLite under `home` by default; to scale out, PostgreSQL through
+    # asyncpg (`postgresql+asyncpg://...`, PostgreSQL 14.9+ with the pg_trgm extension).
+    database_url: str | None = None
 
     @property
     def api_url(self) -> str:
@@ -37,10 +40,11 @@ class PrefectServer:
 
     def environment(self) -> dict[str, str]:
         """Settings for the server and for every client that should talk to it."""
+        database = self.database_url or f"sqlite+aiosqlite:///{self.home / 'prefect.db'}"
         return {
             "PREFECT_HOME": str(self.home),
             "PREFECT_API_URL": self.api_url,
-            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{self.home / 'prefect.db'}",
+            "PREFECT_API_DATABASE_CONNECTION_URL": database,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the machine has no way out; do not try
             "PREFECT_SERVER_API_HOST": self.host,
             "PREFECT_SERVER_API_PORT": str(self.port),

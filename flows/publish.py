@@ -56,11 +56,15 @@ def summary_of(lane: Lane, fired: list[Fired], swept_at: datetime, sent: int, un
             f"{sent} notification{'s' if sent != 1 else ''} sent{failed}.")
 
 
+LISTED = 500  # rows of a sweep's table artifact: a backlog after an outage is counted, not listed
+
+
 def publish_sweep(lane: Lane, fired: list[Fired], swept_at: datetime) -> None:
     key = f"{lane.job}-{lane.tier}"  # escalations-urgent, callbacks-general: one history per lane
     if fired:
-        create_table_artifact(table=rows_of(fired), key=key,
-                              description=f"{title_of(lane, fired, swept_at)}: timers fired by this sweep")
+        more = f"; the first {LISTED} of {len(fired)} are listed" if len(fired) > LISTED else ""
+        create_table_artifact(table=rows_of(fired[:LISTED]), key=key,
+                              description=f"{title_of(lane, fired, swept_at)}: timers fired by this sweep{more}")
     else:
         create_markdown_artifact(markdown=f"Nothing of the {lane.tier} {lane.job} was due at "
                                           f"{local_second(swept_at)}.", key=key,

@@ -74,12 +74,12 @@ def sweep(lane: Lane, limit: int, batch: int) -> dict[str, int] | State:
 
 
 @flow(name="escalations", flow_run_name=_run_name, timeout_seconds=900)
-def escalations(tier: str = "urgent", limit: int = 10_000, batch: int = 200) -> dict[str, int] | State:
+def escalations(tier: str = "urgent", limit: int = 100_000, batch: int = 200) -> dict[str, int] | State:
     """Fires the tier's due stage deadlines along the escalation ladder, and its evidence windows."""
     return sweep(Lane(tier, "escalations"), limit, batch)
 
 
 @flow(name="revisit-callbacks", flow_run_name=_run_name, timeout_seconds=900)
-def revisit_callbacks(tier: str = "general", limit: int = 10_000, batch: int = 200) -> dict[str, int] | State:
+def revisit_callbacks(tier: str = "general", limit: int = 100_000, batch: int = 200) -> dict[str, int] | State:
     """Fires the tier's due revisit callbacks (回访) and the expiry of their last attempt."""
     return sweep(Lane(tier, "callbacks"), limit, batch)

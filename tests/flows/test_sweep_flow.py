@@ -100,7 +100,7 @@ def test_a_sweep_run_fires_reports_and_mirrors_escalations(desk_env: Path) -> No
         assert run.state is not None and run.state.is_completed()
         # Named by tier and second, then by what it did, so the runs list reads like a log.
         assert re.fullmatch(r"urgent \d\d:\d\d:\d\d · 6 escalated, 3 breached", run.name), run.name
-        assert run.parameters == {"tier": "urgent", "limit": 10_000, "batch": 200}
+        assert run.parameters == {"tier": "urgent", "limit": 100_000, "batch": 200}
         artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == run.id}
         assert all(number in str(artifacts["escalations-urgent"].data) for number in numbers)
         # What the lane will fire next: nothing is left due, the sweep fired it all.
