@@ -13,6 +13,7 @@ from rich.table import Table
 
 from desk.commands.common import AS_HELP, actor, moment, now, open_desk, print_json, reports_errors
 from desk.commands.output import fail
+from desk.lanes import LANES, TIERS
 from desk.privacy import mask_name, mask_phone
 from desk.redact import Complainant, scrub, scrub_values
 from desk.store import queries
@@ -180,11 +181,17 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @reports_errors
     def sweep(at: Annotated[str | None, typer.Option(help="ISO 8601 moment to sweep at; default: now")] = None,
-              limit: Annotated[int, typer.Option(min=1)] = 10_000, as_json: Json = False) -> None:
+              limit: Annotated[int, typer.Option(min=1)] = 10_000,
+              tier: Annotated[str | None, typer.Option(help="only this tier's lanes (urgent, important, "
+                                                            "general); default: every lane, urgent first")] = None,
+              as_json: Json = False) -> None:
         """Fire every timer due now: escalations along the ladder, evidence windows, callbacks due."""
+        if tier is not None and tier not in TIERS:
+            fail(f"--tier: '{tier}' is not a tier ({', '.join(TIERS)})")
         desk = open_desk()
         moment_at = moment(at, "--at") or now()
-        fired = desk.fire_due_timers(moment_at, limit=limit)
+        lanes = [lane for lane in LANES if tier in (None, lane.tier)]
+        fired = desk.fire_due_timers(moment_at, limit=limit, lanes=lanes)
         rows: list[dict[str, Any]] = [
             {"number": f.number, "tier": f.tier, "type": f.type, "kind": f.kind, "stage": f.stage, "level": f.level,
              "action": f.action, "notified": list(f.notified), "late_by_s": int(f.late_by.total_seconds())}
@@ -196,4 +203,4 @@ def register(app: typer.Typer) -> None:
         for r in rows:
             typer.echo(f"{r['number']} {r['stage']} level {r['level']}: {r['action']}"
                        f"{' → ' + ', '.join(r['notified']) if r['notified'] else ''}")
-        typer.echo(f"{len(rows)} timer(s) fired; next due: {desk.next_due_at() or 'none'}")
+        typer.echo(f"{len(rows)} timer(s) fired; next due: {desk.next_due_at(lanes) or 'none'}")

@@ -145,3 +145,19 @@ def test_a_broken_policy_file_is_reported_with_lines_and_changes_nothing(tmp_pat
     assert f"{policies / 'property.yaml'}:" in result.stderr
     shown = json.loads(desk("show", number, "--json").stdout)
     assert shown["status"] == "received" and shown["version"] == 1
+
+
+def test_a_sweep_by_hand_of_one_tier_fires_only_that_tiers_timers(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    desk = Desk(tmp_path)
+    number = desk("file", "--family", "property", "--name", "王建国", "--phone", "13812345678",
+                  "--description", "电梯异响", "--as", "li-na").stdout.split()[0]
+    later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    general = desk("sweep", "--tier", "general", "--at", later)
+    assert general.stdout.strip().splitlines()[-1].startswith("0 timer(s) fired")  # untriaged: urgent's
+    urgent = desk("sweep", "--tier", "urgent", "--at", later)
+    assert f"{number} triage level 2: overdue_notice" in urgent.stdout and "3 timer(s) fired" in urgent.stdout
+    wrong = desk("sweep", "--tier", "soon", ok=False)
+    assert wrong.returncode == 2 and wrong.stderr.strip() == (
+        "error: --tier: 'soon' is not a tier (urgent, important, general)")

@@ -110,6 +110,13 @@ def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
             automations = eventually(lambda: client.read_automations(), until=lambda found: len(found) >= 2,
                                      within=120, what="`desk up` to create the two automations")
             tags = {name: set(client.read_deployment_by_name(name).tags) for name in SWEEPS}
+            # A run of each of the six, on demand: each tier's served process runs its own.
+            with prefect.settings.temporary_settings(updates=api):
+                asked = {name: run_deployment(name, timeout=0) for name in SWEEPS}
+            ended = eventually(lambda: {name: client.read_flow_run(run.id) for name, run in asked.items()},
+                               until=lambda found: all(r.state and r.state.is_final() for r in found.values()),
+                               within=240, what="a run of each of the six sweep deployments to end")
+            published = {(a.flow_run_id, a.key) for a in client.read_artifacts()}
         up.send_signal(signal.SIGTERM)  # what a service manager sends; Ctrl-C takes the same path
         output, _ = up.communicate(timeout=90)
     finally:
@@ -121,6 +128,12 @@ def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
                                                    "urgent-sweep-stalled-or-failed"]
     assert "automation: urgent-escalation-to-duty-manager" in output
     assert all(f"tier:{name.split('/')[1]}" in found for name, found in tags.items()), tags
+    for name, run in ended.items():
+        flow, tier = name.split("/")
+        job = "escalations" if flow == "escalations" else "callbacks"
+        assert run.state is not None and run.state.is_completed(), (name, run.state)
+        assert run.name.startswith(f"{tier} ") and {(run.id, f"{job}-{tier}"), (run.id, f"next-due-{job}-{tier}")} <= \
+            published, name
     assert not server.healthy()
     assert (tmp_path / "desk.db").exists()  # migrations ran before serving
     # One served process per tier, each logging apart, none left running.
