@@ -21,11 +21,14 @@ from benchmarks.sweep import ROOT
 
 
 def sizes(quick: bool, full: bool) -> dict[str, Any]:
-    """What each benchmark is asked to do; --quick is a smoke run that finishes within a minute."""
+    """What each benchmark is asked to do; --quick is a smoke run of a few minutes (most of it the
+    tiers benchmark, which sweeps on the real clock at the production intervals)."""
     if quick:
-        return {"lifecycle_n": 300, "sweep_open": [2_000], "sweep_due": 1_000, "scale_out_due": 1_000}
+        return {"lifecycle_n": 300, "sweep_open": [2_000], "sweep_due": 1_000, "scale_out_due": 1_000,
+                "tiers": ["--quick"]}
     sweep_open = [10_000, 100_000] + ([1_000_000] if full else [])
-    return {"lifecycle_n": 20_000, "sweep_open": sweep_open, "sweep_due": 10_000, "scale_out_due": 10_000}
+    return {"lifecycle_n": 20_000, "sweep_open": sweep_open, "sweep_due": 10_000, "scale_out_due": 10_000,
+            "tiers": []}
 
 
 def run_module(module: str, *args: str) -> dict[str, Any]:
@@ -47,7 +50,7 @@ def run_all(quick: bool, full: bool) -> dict[str, Any]:
     found = machine()
     if found["postgresql"] is None:  # say so now, not after the SQLite runs
         raise BenchError(f"PostgreSQL at {ADMIN_URL} is not reachable (set DESK_BENCH_POSTGRES_URL)")
-    result: dict[str, Any] = {"machine": found, "lifecycle": {}, "sweep": {}, "scale_out": {}}
+    result: dict[str, Any] = {"machine": found, "lifecycle": {}, "sweep": {}, "scale_out": {}, "tiers": {}}
     for db in DATABASES:
         lifecycle = run_module("lifecycle", "--n", str(plan["lifecycle_n"]), "--db", db)
         result["lifecycle"][db] = lifecycle["lifecycle"][db]
@@ -57,13 +60,15 @@ def run_all(quick: bool, full: bool) -> dict[str, Any]:
         result["sweep"][db] = sweep["sweep"][db]
     due = str(plan["scale_out_due"])
     result["scale_out"] = run_module("scale_out", "--due", due, "--open", due)["scale_out"]
+    for db in DATABASES:
+        result["tiers"][db] = run_module("tiers", *plan["tiers"], "--db", db)["tiers"][db]
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
+    size.add_argument("--quick", action="store_true", help="small sizes: a smoke run of a few minutes")
     size.add_argument("--full", action="store_true", help="also sweep 1,000,000 open complaints (minutes)")
     parser.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
     args = parser.parse_args(argv)

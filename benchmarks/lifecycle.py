@@ -74,7 +74,8 @@ class WriteRecorder:
     """Spools the writing statements of each committed transaction, as the driver saw them."""
 
     def __init__(self, spool: IO[bytes]) -> None:
-        self.spool, self.pending, self.transactions = spool, [], 0
+        self.spool, self.transactions = spool, 0
+        self.pending: list[tuple[str, Any, bool]] = []  # statement, driver-level parameters, executemany
 
     def attach(self, desk: Desk) -> None:
         event.listen(desk.engine, "before_cursor_execute", self._through_sqlalchemy)

@@ -141,13 +141,14 @@ class Sweepers:
 # -- the urgent stream --------------------------------------------------------------------
 def file_stream(url: str, count: int, rate: float) -> tuple[float, dict[int, datetime]]:
     """Files `count` unclassified complaints whose triage reminders (urgent lane) fall due one
-    every 1/rate seconds after a start a little ahead, so that filing is done before it.
+    every 1/rate seconds after a start a little ahead (so that filing is done before it), half a
+    gap off the sweeps' slots: none falls due on the very instant a sweep reads the clock.
     Returns the start (Unix time) and the reminders' due times by timer id."""
     desk = open_desk(url, datetime.now(UTC))
     try:
         began = datetime.now(UTC)
         start = began + timedelta(seconds=2 + count / 500)  # filing runs at ~1,000 complaints a second
-        due = [start + timedelta(seconds=i / rate) for i in range(1, count + 1)]
+        due = [start + timedelta(seconds=(i + 0.5) / rate) for i in range(count)]
         received = [moment - TRIAGE_REMINDER for moment in due]
         # Filed now; one received later than now (a reminder due more than 24 minutes ahead) is
         # filed at its receipt instead: time is passed in.
@@ -199,6 +200,9 @@ def scenario(db: str, sizes: dict[str, Any], every: dict[str, int], backlog: boo
             if important:
                 result["load_s"] += load(url, important, important, bar, type=IMPORTANT_TYPE, now=at,
                                          first=general).load_s
+        # Schema and directory now, as `desk up` does before it starts the served processes: three
+        # processes opening an empty PostgreSQL database at once would race to create the schema.
+        open_desk(url, datetime.now(UTC)).engine.dispose()
         sweepers = Sweepers(url, every)
         try:
             sweepers.ready()
@@ -316,6 +320,7 @@ def run(db: str, sizes: dict[str, Any]) -> dict[str, Any]:
     before, after = without["urgent"]["latency_s"]["p99"], with_["urgent"]["latency_s"]["p99"]
     ratio = round(after / before, 3) if before and after is not None else None
     committed = (without["urgent"]["committed_latency_s"]["p99"], with_["urgent"]["committed_latency_s"]["p99"])
+    committed_ratio = round(committed[1] / committed[0], 3) if committed[0] and committed[1] is not None else None
     return {
         "urgent_timers": stream_size(sizes),
         "urgent_rate": sizes["urgent_rate"],
@@ -325,7 +330,9 @@ def run(db: str, sizes: dict[str, Any]) -> dict[str, Any]:
         "every_s": every,
         "p99_ratio": ratio,
         "meets_target": ratio is not None and after is not None and ratio <= TARGET_RATIO and after < TARGET_P99_S,
-        "committed_p99_ratio": round(committed[1] / committed[0], 3) if committed[0] and committed[1] else None,
+        "committed_p99_ratio": committed_ratio,
+        "committed_meets_target": committed_ratio is not None and committed[1] is not None
+        and committed_ratio <= TARGET_RATIO and committed[1] < TARGET_P99_S,
         "fired_twice": without["fired_twice"] + with_["fired_twice"],
         "without_backlog": without,
         "with_backlog": with_,

@@ -69,7 +69,31 @@ def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_make_bench_quick_merges_every_benchmark_into_one_json(tmp_path: Path) -> None:
     result = bench(tmp_path, "benchmarks", "--quick", timeout=600)
-    assert set(result) == {"machine", "lifecycle", "sweep", "scale_out"}
+    assert set(result) == {"machine", "lifecycle", "sweep", "scale_out", "tiers"}
     assert all(result["lifecycle"][db].keys() >= FIGURES for db in ("sqlite", "postgresql"))
     assert all(run.keys() >= SWEEP_FIGURES for db in ("sqlite", "postgresql") for run in result["sweep"][db])
     assert result["scale_out"]["double_fired"] == 0
+    assert all(result["tiers"][db]["fired_twice"] == 0 for db in ("sqlite", "postgresql"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_tiers_fires_every_urgent_timer_and_drains_the_backlog_once(tmp_path: Path, db: str) -> None:
+    # About 70 s each: the sweepers run on the production schedules, on the real clock.
+    result = bench(tmp_path, "benchmarks.tiers", "--quick", "--db", db)
+    figures = result["tiers"][db]
+    assert figures["fired_twice"] == 0
+    assert {"p99_ratio", "meets_target", "committed_p99_ratio", "every_s"} <= figures.keys()
+    for run in (figures["without_backlog"], figures["with_backlog"]):
+        urgent = run["urgent"]
+        assert urgent["timers"] == urgent["fired"] == figures["urgent_timers"] and urgent["not_fired"] == 0
+        for spread in (urgent["latency_s"], urgent["committed_latency_s"]):
+            assert 0 <= spread["p50"] <= spread["p99"] <= spread["max"]
+        assert run["fired_twice"] == 0
+        assert run["sweeps"].keys() == {"urgent", "important", "general"}
+        assert all(tier["sweeps"] >= 1 for tier in run["sweeps"].values())
+    for tier in ("general", "important"):
+        drained = figures["with_backlog"][tier]
+        assert drained["timers"] == drained["fired"] == figures[tier] and drained["left"] == 0
+        assert drained["drained_s"] > 0 and drained["fired_per_s"] > 0
+    assert "general" not in figures["without_backlog"]
