@@ -24,7 +24,7 @@ from desk.lanes import LANES, TIERS, Lane, Schedule
 from desk.notify import Notification, Notifier
 from desk.policybook import PolicyBook
 from desk.store import queries, schema
-from desk.store.engine import Engine, make_engine
+from desk.store.engine import Engine, first_in_line, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.repository import Loaded
 from desk.store.uow import UnitOfWork, reaching
@@ -342,9 +342,11 @@ class Desk:
             families = self.callback_families(lane, now) if office_hours else None
             if families == ():
                 continue
+            # Urgent batches go before any other transaction waiting to begin (SQLite has one writer).
+            line = first_in_line if lane.tier == Tier.URGENT.value else _anywhere
             while len(fired) < limit:
                 try:
-                    with UnitOfWork(self.engine) as uow:
+                    with line(self.engine), UnitOfWork(self.engine) as uow:
                         room = limit - len(fired)
                         due = uow.timers.due(now, min(batch, room), lane, families)[:room]
                         if not due:
@@ -519,6 +521,12 @@ def refusal_kind(refusal: DeskError | ComplaintError) -> str:
     if isinstance(refusal, ComplaintError):
         return "refused_by_rule"
     return "bad_input"
+
+
+@contextmanager
+def _anywhere(engine: Engine) -> Iterator[None]:
+    """A place in the line like any other transaction's (see first_in_line)."""
+    yield
 
 
 def _fixed(**values: Any) -> Callable[[Complaint, Policy], dict[str, Any]]:

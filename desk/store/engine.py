@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +15,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from desk.config import normalise_url
 from desk.errors import BadInput
+from desk.store.priority import PriorityGate
 
-__all__ = ["Engine", "make_engine"]
+__all__ = ["Engine", "first_in_line", "make_engine"]
 
 
 # Every transition writes and reads the complaint's record as JSON: orjson does it ~8x faster.
@@ -61,6 +65,7 @@ def _sqlite(url: str, database: str | None) -> Engine:
             raise BadInput(f"DESK_DATABASE_URL: cannot make the folder for the SQLite file {database} "
                            f"({error.strerror})") from None
     engine = create_engine(url, connect_args={"timeout": 30}, **JSON)
+    gate = _GATES[engine] = PriorityGate(database) if database and database != ":memory:" else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -76,6 +81,23 @@ def _sqlite(url: str, database: str | None) -> Engine:
         # Take the write lock at BEGIN: a deferred transaction that reads and then writes
         # fails at once with SQLITE_BUSY when another writer got in between.
         # Straight to the driver: SQLAlchemy's execution path would double the cost of a transaction.
+        if gate is not None:
+            gate.pass_through()  # an urgent sweep's batch asked first: after it
         connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
     return engine
+
+
+_GATES: weakref.WeakKeyDictionary[Engine, PriorityGate | None] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def first_in_line(engine: Engine) -> Iterator[None]:
+    """Transactions begun inside the block go before any other that has not begun yet (SQLite:
+    see desk.store.priority). PostgreSQL's sweepers do not wait on each other: nothing to do."""
+    gate = _GATES.get(engine)
+    if gate is None:
+        yield
+        return
+    with gate.first():
+        yield
