@@ -46,7 +46,8 @@ def business_hours_cron(opens: time, closes: time, every_s: int) -> list[str]:
     if step >= 60:  # hourly or slower: on the hour, each hour the office is open
         first = opens.hour + (1 if opens.minute else 0)
         last = closes.hour - (0 if closes.minute else 1)
-        return [f"0 {first}-{last} * * *"] if first <= last else []
+        hours = str(first) if first == last else f"{first}-{last}"
+        return [f"0 {hours} * * *"] if first <= last else []
     every = "*" if step == 1 else f"*/{step}"
     lines = []
     start_hour, end_hour = opens.hour, closes.hour  # whole hours in [start_hour, end_hour)
