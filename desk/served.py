@@ -1,9 +1,10 @@
 """The served deployments of `desk up`: one process per tier, watched and stopped together.
 
 Each tier's deployments are served by a process of their own (`python -m deployments.serve
---tier T`), so a long general sweep never takes the place of an urgent run, and stopping or
-restarting one tier's process leaves the others running. Their output goes to a log file
-per tier beside the Prefect server's.
+--tier T`), so a long general sweep never takes the place of an urgent run. Their output goes
+to a log file per tier beside the Prefect server's. If one stops on its own, `desk up` stops
+the rest and says which log to read: half a system running is worse than a clear stop that a
+service manager restarts.
 """
 
 from __future__ import annotations
