@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -342,11 +342,11 @@ class Desk:
             families = self.callback_families(lane, now) if office_hours else None
             if families == ():
                 continue
-            # Urgent batches go before any other transaction waiting to begin (SQLite has one writer).
-            line = first_in_line if lane.tier == Tier.URGENT.value else _anywhere
+            urgent = lane.tier == Tier.URGENT.value
             while len(fired) < limit:
                 try:
-                    with line(self.engine), UnitOfWork(self.engine) as uow:
+                    # Urgent batches go before any other transaction waiting to begin (SQLite has one writer).
+                    with first_in_line(self.engine) if urgent else nullcontext(), UnitOfWork(self.engine) as uow:
                         room = limit - len(fired)
                         due = uow.timers.due(now, min(batch, room), lane, families)[:room]
                         if not due:
@@ -521,12 +521,6 @@ def refusal_kind(refusal: DeskError | ComplaintError) -> str:
     if isinstance(refusal, ComplaintError):
         return "refused_by_rule"
     return "bad_input"
-
-
-@contextmanager
-def _anywhere(engine: Engine) -> Iterator[None]:
-    """A place in the line like any other transaction's (see first_in_line)."""
-    yield
 
 
 def _fixed(**values: Any) -> Callable[[Complaint, Policy], dict[str, Any]]:
