@@ -10,6 +10,8 @@ from policies.org import OrgFile
 from states import Complaint
 
 SYSTEM = "desk"  # the actor of timer-driven moves: escalations, evidence windows
+STAFF = "staff"  # in permissions: everyone in the directory but integration accounts
+SOURCE = "source"  # in permissions: the integration account that filed this complaint
 
 
 class Directory:
@@ -27,10 +29,15 @@ class Directory:
         spec = self.org.departments.get(department or "")
         return spec.head if spec else None
 
-    def roles_of(self, person: str, complaint: Complaint | None = None) -> set[str]:
-        """A person's roles, plus what they are to this complaint (first responder, handler, head)."""
+    def roles_of(self, person: str, complaint: Complaint | None = None, source: str | None = None) -> set[str]:
+        """A person's roles, `staff` unless they are an integration account, plus what they are to
+        this complaint (first responder, handler, head, or `source`: the integration that filed it)."""
         spec = self.org.people.get(person)
         roles = set(spec.roles) if spec else set()
+        if spec is not None and not self.org.is_integration(person):
+            roles.add(STAFF)
+        if source is not None and person == source:
+            roles.add(SOURCE)
         if complaint is not None:
             if person == complaint.first_responder:
                 roles.add("first_responder")
@@ -65,18 +72,51 @@ class Directory:
         handler = self.org.people.get(complaint.handler)
         return handler.department if handler else None
 
-    def check(self, policy: Policy, complaint: Complaint, action: str, person: str) -> None:
-        """Refuses, naming the rule, when the policy's permissions leave this person out."""
+    def check(self, policy: Policy, complaint: Complaint | None, action: str, person: str,
+              source: str | None = None) -> None:
+        """Refuses, naming the rule, when the policy's permissions leave this person out. Where the
+        policy sets no rule, anyone on the staff may; an integration account only what a rule grants."""
         self.require(person)
         allowed = policy.spec.permissions.get(action)
+        what = f"{action} {complaint.number}" if complaint is not None else f"{action} {policy.family} complaints"
         if allowed is None:
-            return  # the policy sets no rule: anyone in the directory may
-        roles = self.roles_of(person, complaint)
+            if self.org.is_integration(person):
+                raise NotPermitted(f"{person} may not {what}: the {policy.family} policy {policy.version} has no "
+                                   f"permissions.{action} rule, and integration accounts do only what a rule grants")
+            return
+        roles = self.roles_of(person, complaint, source)
         if not roles & set(allowed):
             raise NotPermitted(
-                f"{person} may not {action} {complaint.number}: the {policy.family} policy {policy.version} "
+                f"{person} may not {what}: the {policy.family} policy {policy.version} "
                 f"(permissions.{action}) allows {', '.join(allowed)}; {person} is {', '.join(sorted(roles)) or 'none'}"
             )
+
+    def may(self, policy: Policy, complaint: Complaint | None, action: str, person: str,
+            source: str | None = None) -> bool:
+        try:
+            self.check(policy, complaint, action, person, source)
+        except NotPermitted:
+            return False
+        return True
+
+    def may_list(self, policy: Policy, person: str) -> bool:
+        """Whether a list of this family's complaints may be shown to `person` at all; an integration
+        account's list is then limited to what it filed, so `source` counts as held."""
+        self.require(person)
+        allowed = policy.spec.permissions.get("read")
+        integration = self.org.is_integration(person)
+        if allowed is None:
+            return not integration
+        roles = self.roles_of(person) | ({SOURCE} if integration else set())
+        return bool(roles & set(allowed))
+
+    def may_manage_tokens(self, person: str) -> bool:
+        return bool(self.roles_of(person) & set(self.org.permissions.manage_tokens))
+
+    def receiver_for(self, person: str) -> str:
+        """Who owns what `person` files: themselves, or for an integration account its named receiver."""
+        spec = self.org.people.get(person)
+        return spec.first_responder if spec is not None and spec.first_responder else person
 
     def authority_limit(self, policy: Policy, person: str) -> Decimal:
         """The largest amount this person may decide alone under the policy's authority ladder."""

@@ -26,3 +26,12 @@ class BadInput(DeskError):
 class DatabaseUnavailable(DeskError):
     """The database could not be reached, or dropped the connection: the step in progress was
     rolled back by the database itself, so running it again is safe."""
+
+
+class KeyTaken(DeskError):
+    """Two requests filed under one idempotency key at once; the one that lost files nothing
+    and, asked again, finds the other's complaint."""
+
+
+class KeyReused(DeskError):
+    """An idempotency key (or a caller's reference) already filed a different complaint."""

@@ -22,6 +22,7 @@ from desk.service import Desk
 from desk.store import extract
 from desk.store.extract import Selection
 from desk.timers import stage_deadlines
+from desk.views import verdict
 from policies import Policy
 from states import TERMINAL, Complaint
 
@@ -91,7 +92,7 @@ def row_of(c: Complaint, person: dict[str, Any], policy: Policy, export: Export,
 
     deadlines = [
         {"stage": s.stage, "round": s.round, "due_at": _time(s.due_at), "met_at": _time(s.met_at),
-         "verdict": _verdict(s.met_in_time, s.due_at, export.now)}
+         "verdict": verdict(s.met_at, s.due_at, export.now)}
         for s in stage_deadlines(policy, c, timers)
     ]
     verdicts = [d["verdict"] for d in deadlines]
@@ -165,12 +166,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
     return value
-
-
-def _verdict(met_in_time: bool | None, due_at: datetime, now: datetime) -> str:
-    if met_in_time is None:
-        return "overdue" if now > due_at else "open"
-    return "met" if met_in_time else "missed"
 
 
 def _time(value: datetime | None) -> str | None:

@@ -8,9 +8,10 @@ Every problem of every row is reported, with its row number and field, in one go
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,19 @@ from typing import Any
 from desk.errors import BadInput
 from states import Family
 
-INTAKE_CHANNELS = ("phone", "counter", "app", "web", "email")  # DOMAIN.md: who uses the system
+# DOMAIN.md: who uses the system; `hotline` is a 12345 platform's transfer, `platform` a shop's.
+INTAKE_CHANNELS = ("phone", "counter", "app", "web", "email", "hotline", "platform")
 COMPLAINANT_FIELDS = ("name", "phone", "email", "address", "description", "request")
-ROW_FIELDS = ("family", "channel", "key", "received_at", *COMPLAINANT_FIELDS)
+# The rest of the registration form (《顾客投诉登记表》: when, where, people involved) and, for a
+# shop's complaint, its trade facts. Kept with the complainant: an order number points at a person.
+DETAIL_TEXT = ("location", "people_involved", "order_no", "shop")
+DETAIL_TIMES = ("occurred_at", "trade_success_at")
+REFERENCE_FIELDS = ("source", "external_id")
+ROW_FIELDS = ("family", "channel", "key", "received_at", *COMPLAINANT_FIELDS, *DETAIL_TEXT, *DETAIL_TIMES,
+              "external_id")
 LIMITS = {"name": 200, "phone": 40, "email": 200, "address": 500, "description": 10_000, "request": 5_000,
-          "key": 128}
+          "key": 128, "location": 500, "people_involved": 1_000, "order_no": 64, "shop": 200, "external_id": 128,
+          "source": 64}
 
 
 @dataclass(frozen=True)
@@ -32,13 +41,19 @@ class Intake:
     key: str | None
     received_at: datetime
     complainant: dict[str, Any]
+    details: dict[str, Any] = field(default_factory=dict)
+    external_id: str | None = None
+    # What was sent, as a digest: a repeat with the same key must be the same complaint.
+    digest: str | None = None
 
     @classmethod
     def check(cls, *, family: str, complainant: dict[str, Any], channel: str, key: str | None,
-              received_at: datetime, now: datetime) -> Intake:
-        row = {"family": family, "channel": channel, "key": key, "received_at": received_at, **complainant}
+              received_at: datetime | None, now: datetime, details: dict[str, Any] | None = None,
+              external_id: str | None = None) -> Intake:
+        row = {"family": family, "channel": channel, "key": key, "received_at": received_at, **complainant,
+               **(details or {}), "external_id": external_id}
         problems: list[str] = []
-        intake = _intake(row, now, problems)
+        intake = _intake({k: v for k, v in row.items() if v is not None}, now, problems)
         if intake is None:
             raise BadInput("; ".join(problems))
         return intake
@@ -99,7 +114,7 @@ def _intake(row: dict[str, Any], now: datetime, problems: list[str]) -> Intake |
     if unknown:
         problems.append(f"unknown field(s) {', '.join(unknown)}")
     values: dict[str, str | None] = {}
-    for name in ("family", "channel", "key", *COMPLAINANT_FIELDS):
+    for name in ("family", "channel", "key", *COMPLAINANT_FIELDS, *DETAIL_TEXT, "external_id"):
         value = row.get(name)
         if value is None:
             values[name] = None
@@ -122,13 +137,23 @@ def _intake(row: dict[str, Any], now: datetime, problems: list[str]) -> Intake |
     if not (values["phone"] or values["email"] or values["address"]):
         problems.append("give at least one way to reach the complainant (phone, email or address)")
     received = _moment(row.get("received_at"), now, problems)
+    times = {name: _moment(row[name], now, problems, name).isoformat() for name in DETAIL_TIMES if row.get(name)}
     if problems:
         return None
+    details = {**{k: values[k] for k in DETAIL_TEXT if values[k]}, **times}
     return Intake(family=str(family), channel=channel, key=values["key"], received_at=received,
-                  complainant={k: values[k] for k in COMPLAINANT_FIELDS})
+                  complainant={k: values[k] for k in COMPLAINANT_FIELDS}, details=details,
+                  external_id=values["external_id"], digest=_digest(row))
 
 
-def _moment(value: Any, now: datetime, problems: list[str]) -> datetime:
+def _digest(row: dict[str, Any]) -> str:
+    """The row as sent (not as defaulted: a retry a second later must match), canonical JSON."""
+    sent = {k: v.isoformat() if isinstance(v, datetime) else str(v).strip() for k, v in row.items()
+            if v not in (None, "") and k != "key"}
+    return hashlib.sha256(json.dumps(sent, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _moment(value: Any, now: datetime, problems: list[str], name: str = "received_at") -> datetime:
     if value is None or value == "":
         return now
     if isinstance(value, datetime):
@@ -137,11 +162,11 @@ def _moment(value: Any, now: datetime, problems: list[str]) -> datetime:
         try:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
-            problems.append(f"received_at: '{value}' is not an ISO 8601 time such as 2026-11-23T09:00+08:00")
+            problems.append(f"{name}: '{value}' is not an ISO 8601 time such as 2026-11-23T09:00+08:00")
             return now
     if moment.utcoffset() is None:
-        problems.append(f"received_at: '{value}' needs a UTC offset such as +08:00")
+        problems.append(f"{name}: '{value}' needs a UTC offset such as +08:00")
         return now
     if moment > now:
-        problems.append(f"received_at: '{value}' is in the future")
+        problems.append(f"{name}: '{value}' is in the future")
     return moment

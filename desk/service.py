@@ -11,14 +11,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from desk import views
 from desk.config import Settings
 from desk.directory import Directory
-from desk.errors import BadInput, ConcurrentUpdate, DatabaseUnavailable, DeskError, NotPermitted
+from desk.errors import (
+    BadInput,
+    ConcurrentUpdate,
+    DatabaseUnavailable,
+    DeskError,
+    KeyReused,
+    KeyTaken,
+    NotPermitted,
+)
 from desk.intake import Intake
 from desk.lanes import LANES, TIERS, Lane, Schedule
 from desk.notify import Notification, Notifier
@@ -76,6 +86,9 @@ class Filed:
     created: bool  # False when the idempotency key had already filed it
 
 
+SOURCE_UNNAMED = "desk"  # the source of a reference given by staff without naming its system
+
+
 class Desk:
     def __init__(self, engine: Engine, book: PolicyBook, directory: Directory) -> None:
         self.engine, self.book, self.directory = engine, book, directory
@@ -87,7 +100,7 @@ class Desk:
         engine = make_engine(settings.database_url)
         with reaching(engine):
             schema.ensure_current(engine)
-            book = PolicyBook(settings.policy_dir)
+            book = PolicyBook(settings.policy_dir, cache=settings.home / "cache")  # parsed policies, by content hash
             book.load(engine, now or datetime.now(UTC))
             org = book.org()
             sync_directory(engine, org)
@@ -95,53 +108,90 @@ class Desk:
 
     # -- intake -----------------------------------------------------------------------
     def file(self, *, actor: str, now: datetime, family: str, complainant: dict[str, Any], channel: str = "phone",
-             key: str | None = None, received_at: datetime | None = None) -> Filed:
-        """Registers a complaint (受理); the actor becomes its first responder for good.
-        With a caller-supplied `key`, filing twice files once."""
-        self.directory.require(actor)
+             key: str | None = None, received_at: datetime | None = None, details: dict[str, Any] | None = None,
+             source: str | None = None, external_id: str | None = None) -> Filed:
+        """Registers a complaint (受理); the actor, or for an integration account the person it
+        names, becomes its first responder for good. With a `key`, or a caller's own reference
+        (`source`, `external_id`), filing twice files once; the same key with a different
+        complaint is refused (KeyReused)."""
         intake = Intake.check(family=family, complainant=complainant, channel=channel, key=key,
-                              received_at=received_at or now, now=now)
-        with UnitOfWork(self.engine) as uow:
-            (filed,) = self._register(uow, [intake], actor, now)
-            uow.commit()
-        return filed
+                              received_at=received_at, now=now, details=details, external_id=external_id)
+        return self.file_many([intake], actor=actor, now=now, source=source)[0]
 
     def file_many(self, rows: list[Intake], *, actor: str, now: datetime, batch: int = 500,
-                  progress: Callable[[int], None] | None = None) -> list[Filed]:
+                  progress: Callable[[int], None] | None = None, source: str | None = None) -> list[Filed]:
         """Bulk intake of rows already checked (`intake.read_rows`): one transaction per batch,
         idempotent per row key, so a run that was cut off can simply be run again."""
         self.directory.require(actor)
+        for family in sorted({r.family for r in rows}):
+            self.directory.check(self.book.current(family), None, "file", actor)
+        if self.directory.org.is_integration(actor):
+            source = actor  # an integration files under its own name, whatever it says
+        elif source is None and any(r.external_id for r in rows):
+            source = SOURCE_UNNAMED
         filed: list[Filed] = []
         for start in range(0, len(rows), batch):
-            with UnitOfWork(self.engine) as uow:
-                chunk = self._register(uow, rows[start:start + batch], actor, now)
-                uow.commit()
-            filed.extend(chunk)
+            chunk = rows[start:start + batch]
+            for attempt in (1, 2):
+                try:
+                    with UnitOfWork(self.engine) as uow:
+                        done = self._register(uow, chunk, actor, now, source)
+                        uow.commit()
+                    break
+                except KeyTaken:
+                    if attempt == 2:
+                        raise
+                    # Another request filed under one of these keys meanwhile: asked again, the
+                    # lookup finds its complaint and this chunk files only what is still new.
+            filed.extend(done)
             if progress:
                 progress(len(filed))
         return filed
 
-    def _register(self, uow: UnitOfWork, rows: list[Intake], actor: str, now: datetime) -> list[Filed]:
+    def _register(self, uow: UnitOfWork, rows: list[Intake], actor: str, now: datetime,
+                  source: str | None) -> list[Filed]:
         """Files rows in the caller's transaction: new numbers, complaints, first events and timers."""
         keys = [r.key for r in rows if r.key is not None]
         if len(keys) != len(set(keys)):
             raise BadInput("the same idempotency key appears twice in one batch")
-        known = uow.complaints.numbers_for_keys(keys)
-        fresh = [r for r in rows if r.key is None or r.key not in known]
+        refs = [r.external_id for r in rows if r.external_id is not None]
+        if len(refs) != len(set(refs)):
+            raise BadInput("the same external_id appears twice in one batch")
+        known = uow.complaints.filed_under(keys, source, refs)
+
+        def earlier(r: Intake) -> str | None:
+            """The number this row was filed under before, if it was; refused if that was another complaint."""
+            for mark in ([("key", r.key)] if r.key else []) + ([("ref", r.external_id)] if r.external_id else []):
+                if mark in known:
+                    number, digest = known[mark]
+                    if digest is not None and r.digest is not None and digest != r.digest:
+                        what = "Idempotency-Key" if mark[0] == "key" else f"external_id of {source}"
+                        raise KeyReused(f"{mark[1]!r}: this {what} already filed {number} with different content; "
+                                        "a new complaint needs a new key")
+                    return number
+            return None
+
+        before = [earlier(r) for r in rows]
+        fresh = [r for r, number in zip(rows, before, strict=True) if number is None]
         numbers: dict[int, str] = {}
         for year in sorted({r.received_at.year for r in fresh}):
             of_year = [i for i, r in enumerate(fresh) if r.received_at.year == year]
             numbers.update(zip(of_year, uow.complaints.next_numbers(year, len(of_year)), strict=True))
-        complaints = [receive(number=numbers[i], family=r.family, first_responder=actor,
-                              received_at=r.received_at, channel=r.channel) for i, r in enumerate(fresh)]
+        owner = self.directory.receiver_for(actor)
+        complaints = [receive(number=numbers[i], family=r.family, first_responder=owner, received_at=r.received_at,
+                              channel=r.channel, data={"source": source} if source else None)
+                      for i, r in enumerate(fresh)]
         if fresh:
             ids = uow.complaints.add_many(
-                [(c, r.complainant, r.key) for c, r in zip(complaints, fresh, strict=True)], now)
+                [(c, {**r.complainant, "details": r.details or None},
+                  {"idempotency_key": r.key, "source": source, "external_id": r.external_id,
+                   "intake_digest": r.digest})
+                 for c, r in zip(complaints, fresh, strict=True)], now)
             uow.timers.add(row for c, cid in zip(complaints, ids, strict=True)
                            for row in timer_rows(cid, c.tier, wanted(self.book.current(c.family), c)))
         new_numbers = iter(c.number for c in complaints)
-        return [Filed(known[r.key], created=False) if r.key is not None and r.key in known
-                else Filed(next(new_numbers), created=True) for r in rows]
+        return [Filed(number, created=False) if number is not None else Filed(next(new_numbers), created=True)
+                for number in before]
 
     # -- the verbs --------------------------------------------------------------------
     def classify(self, number: str, *, actor: str, now: datetime, type: str, tier: str | None = None,
@@ -288,6 +338,63 @@ class Desk:
     def close(self, number: str, *, actor: str, now: datetime, final_decision: str | None = None,
               expected_version: int | None = None) -> Outcome:
         return self._act(number, "close", actor, now, expected_version, _fixed(final_decision=final_decision))
+
+    # -- reads (desk.views builds them; here who may see what) ---------------------------
+    def read_complaint(self, number: str, now: datetime, *, reader: str | None, reveal: bool = False,
+                       via: str = "cli") -> views.ComplaintView:
+        """The complaint page. A `reader` must hold the policy's `read` permission (an integration:
+        its own complaints); `reveal` unmasks the complainant for those the policy's `reveal`
+        permits, and is recorded: who, when, which complaint, through which door."""
+        if reveal and reader is None:
+            raise NotPermitted("say who is looking (--as ID or DESK_USER): unmasking a complainant is recorded")
+
+        def authorize(c: Complaint, source: str | None, policy: Policy) -> None:
+            if reader is not None:
+                self.directory.check(policy, c, "read", reader, source)
+                if reveal:
+                    self.directory.check(policy, c, "reveal", reader, source)
+
+        complaint_id, view = views.complaint_view(self, number, now, reveal=reveal, authorize=authorize)
+        if reveal and reader is not None:
+            with UnitOfWork(self.engine) as uow:
+                uow.unmaskings.add(complaint_id=complaint_id, person=reader, at=now, via=via)
+                uow.commit()
+        return view
+
+    def list_complaints(self, filters: views.Filters, now: datetime, *, reader: str | None = None) -> views.Page:
+        """A page of the list, masked. An integration account lists only what it filed."""
+        if reader is not None:
+            families = [filters.family] if filters.family else [f.value for f in Family]
+            for family in families:
+                if not self.directory.may_list(self.book.current(family), reader):
+                    raise NotPermitted(f"{reader} may not read {family} complaints "
+                                       f"(the {family} policy's permissions.read)")
+            if self.directory.org.is_integration(reader):
+                filters = replace(filters, source=reader)
+        return views.list_page(self, filters, now)
+
+    def tasks(self, person: str, now: datetime) -> views.Tasks:
+        return views.tasks(self, person, now)
+
+    def board(self, now: datetime, *, reader: str | None = None) -> views.Board:
+        self._staff_only(reader, "read the board")
+        return views.board(self, now)
+
+    def upcoming(self, now: datetime, within: timedelta, tiers: Sequence[str] = TIERS, *,
+                 reader: str | None = None) -> list[views.Upcoming]:
+        self._staff_only(reader, "read the escalations scheduled")
+        return views.upcoming(self, now, within, tiers)
+
+    def zone_of(self, family: str | None) -> ZoneInfo:
+        """The zone people of this family read times in (the property policy's when none is known)."""
+        return ZoneInfo(self.book.current(family or Family.PROPERTY.value).spec.timezone)
+
+    def _staff_only(self, reader: str | None, what: str) -> None:
+        if reader is None:
+            return
+        self.directory.require(reader)
+        if self.directory.org.is_integration(reader):
+            raise NotPermitted(f"{reader} may not {what}: integration accounts see only the complaints they filed")
 
     # -- policy versions --------------------------------------------------------------
     def on_other_versions(self, family: str) -> list[tuple[str, str]]:
@@ -476,7 +583,7 @@ class Desk:
                     )
                 c = loaded.complaint
                 policy = self.book.for_complaint(c, uow)
-                self.directory.check(policy, c, trigger, actor)
+                self.directory.check(policy, c, trigger, actor, loaded.source)
                 event = fire(c, trigger, actor=actor, at=now, **arguments(c, policy))
                 # Classification fixes the policy version: timers follow that version from now on.
                 reconcile(uow, loaded, self.book.for_complaint(c, uow), now)

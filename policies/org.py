@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
 from policies.loader import load_yaml_model
 from policies.schema import Name, Spec, Version
@@ -45,11 +45,30 @@ class DepartmentSpec(Spec):
     head: PersonRef | None = None
 
 
+INTEGRATION = "integration"  # the role of accounts that are systems, not people (a hotline, a shop platform)
+
+
 class PersonSpec(Spec):
     name: str = Field(min_length=1)
     department: DepartmentRef | None = None
     roles: Annotated[list[Name], BeforeValidator(_listify), Field(min_length=1)]
     active: bool = True
+    # For an integration account: the person who receives what it files and owns it until
+    # closed (首诉负责制 needs a person; a hotline platform cannot be held accountable).
+    first_responder: PersonRef | None = None
+
+    @model_validator(mode="after")
+    def _integration_names_its_receiver(self) -> PersonSpec:
+        if INTEGRATION in self.roles and self.first_responder is None:
+            raise ValueError("an integration account needs first_responder: the person who owns what it files")
+        if INTEGRATION not in self.roles and self.first_responder is not None:
+            raise ValueError("first_responder is only for integration accounts (roles: [integration])")
+        return self
+
+
+class OrgPermissions(Spec):
+    manage_tokens: Annotated[list[Name], BeforeValidator(_listify)] = Field(
+        default_factory=lambda: ["general_manager"], description="who may create and revoke other people's API tokens")
 
 
 class OrgFile(Spec):
@@ -57,9 +76,14 @@ class OrgFile(Spec):
     departments: dict[Name, DepartmentSpec] = Field(min_length=1)
     people: dict[PersonId, PersonSpec] = Field(min_length=1)
     on_duty: Annotated[list[PersonRef], BeforeValidator(_listify)] = Field(default_factory=list)
+    permissions: OrgPermissions = Field(default_factory=OrgPermissions)
 
     def people_with(self, role: str) -> list[str]:
         return [pid for pid, p in self.people.items() if role in p.roles and p.active]
+
+    def is_integration(self, person: str) -> bool:
+        spec = self.people.get(person)
+        return spec is not None and INTEGRATION in spec.roles
 
 
 def _context(data: dict[Any, Any]) -> dict[str, object]:

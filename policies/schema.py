@@ -51,10 +51,16 @@ def _state(value: str, info: ValidationInfo) -> str:
     return value
 
 
+# What a permission may name besides the machine's triggers: filing a complaint, reading one,
+# and seeing its complainant unmasked (every unmasking is recorded).
+ACCESS_ACTIONS = ("file", "read", "reveal")
+
+
 def _permitted_action(value: str, info: ValidationInfo) -> str:
     family = _family(info)
-    if family is not None and value not in triggers_of(family):
-        raise ValueError(f"'{value}' is not a trigger of {family} complaints ({', '.join(triggers_of(family))})")
+    if family is not None and value not in triggers_of(family) and value not in ACCESS_ACTIONS:
+        known = (*ACCESS_ACTIONS, *triggers_of(family))
+        raise ValueError(f"'{value}' is not a trigger of {family} complaints nor an access action ({', '.join(known)})")
     return value
 
 

@@ -14,12 +14,6 @@ from rich.table import Table
 from desk.commands.common import AS_HELP, actor, moment, now, open_desk, print_json, reports_errors
 from desk.commands.output import fail
 from desk.lanes import LANES, TIERS
-from desk.privacy import mask_name, mask_phone
-from desk.redact import Complainant, scrub, scrub_values
-from desk.store import queries
-from desk.store.codec import plain
-from desk.timers import stage_deadlines
-from states import Family, Tier
 
 console = Console()
 Json = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -33,67 +27,44 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @reports_errors
     def show(number: Annotated[str, typer.Argument(help="complaint number")], as_json: Json = False,
-             reveal: Annotated[bool, typer.Option(help="show the complainant's full contact details")] = False) -> None:
+             reveal: Annotated[bool, typer.Option(help="show the complainant's full contact details "
+                                                       "(where the policy allows you; recorded)")] = False,
+             as_: Annotated[str | None, typer.Option("--as", help=AS_HELP)] = None) -> None:
         """A complaint's timeline: states, who, deadlines met or missed, escalations, hand-offs."""
         desk = open_desk()
-        with desk.reading() as uow:
-            loaded = uow.complaints.get(number)
-            person = uow.complaints.complainant(loaded.id)
-            refused = uow.refusals.of(loaded.id)
-            timers = uow.timers.keys_of(loaded.id)
-            policy = desk.book.for_complaint(loaded.complaint, uow)
-        c = loaded.complaint
-        zone = ZoneInfo(policy.spec.timezone)
-        deadlines: list[dict[str, Any]] = [
-            {"stage": s.stage, "round": s.round, "due_at": s.due_at, "met_at": s.met_at,
-             "verdict": "open" if s.met_at is None else "met" if s.met_in_time else "missed"}
-            for s in stage_deadlines(policy, c, timers)
-        ]
-        contact = ({k: person.get(k) for k in ("name", "phone", "email", "address")} if reveal else
-                   {"name": mask_name(person.get("name")), "phone": mask_phone(person.get("phone"))})
-        # Reasons and notes are typed by staff and often name the complainant or quote their number:
-        # without --reveal those are hidden like the contact line is.
-        own = Complainant.of(person)
-
-        def hide(text: str) -> str:
-            return text if reveal else scrub(text, own, patterns=False)
-
+        view = desk.read_complaint(number, now(), reader=actor(as_) if reveal else None, reveal=reveal)
         if as_json:
-            print_json({
-                "number": c.number, "family": c.family.value, "type": c.type, "tier": c.tier, "status": c.status,
-                "first_responder": c.first_responder, "handler": c.handler, "department": c.department,
-                "policy_version": c.policy_version, "version": loaded.version, "round": c.round,
-                "reopen_count": c.reopen_count, "bounces": c.bounces, "complainant": contact,
-                "events": [scrub_values(plain(e), hide) for e in c.events], "deadlines": deadlines,
-                "handoffs": [scrub_values(plain(h), hide) for h in c.handoffs],
-                "approvals": [scrub_values(plain(a), hide) for a in c.approvals],
-                "refusals": [{**{k: r[k] for k in ("trigger", "actor", "at", "kind", "status")},
-                              "reason": hide(r["reason"])} for r in refused],
-            })
+            print_json(view.model_dump(mode="json"))
             return
-        console.print(f"[bold]{c.number}[/] {c.family} · {c.type or 'unclassified'} · {c.tier or 'no tier yet'} · "
-                      f"[bold]{c.status}[/] · version {loaded.version}", highlight=False)
-        console.print(f"first responder {c.first_responder} (accountable until closed) · handler {c.handler}"
-                      f"{' in ' + c.department if c.department else ''} · complainant {contact['name']} "
-                      f"{contact['phone'] or ''} · round {c.round}, bounces {c.bounces}", highlight=False)
+        zone = ZoneInfo(view.zone)
+        person = view.complainant
+        console.print(f"[bold]{view.number}[/] {view.family} · {view.type or 'unclassified'} · "
+                      f"{view.tier or 'no tier yet'} · [bold]{view.status}[/] · version {view.version}",
+                      highlight=False)
+        console.print(f"first responder {view.first_responder} (accountable until closed) · handler {view.handler}"
+                      f"{' in ' + view.department if view.department else ''} · complainant {escape(person.name)} "
+                      f"{escape(person.phone or '')} · round {view.round}, bounces {view.bounces}", highlight=False)
         timeline = Table("when", "event", "move", "by", "details", box=None, pad_edge=False)
-        for e in c.events:
+        for e in view.events:
             move = f"{e.source or ''} → {e.dest}" if e.source != e.dest else f"({e.dest})"
             # Escaped: staff's words are not markup (a "[name]" placeholder would vanish otherwise).
-            details = escape(hide(", ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, [], ""))))
+            details = escape(", ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, [], "")))
             timeline.add_row(_local(e.at, zone), e.name, move, e.actor, details)
         console.print(timeline)
         table = Table("stage", "round", "due", "met", "", box=None, pad_edge=False)
-        for d in deadlines:
-            colour = {"met": "green", "missed": "red", "open": "yellow"}[str(d["verdict"])]
-            table.add_row(str(d["stage"]), str(d["round"]), _local(d["due_at"], zone), _local(d["met_at"], zone),
-                          f"[{colour}]{d['verdict']}[/]")
+        for d in view.deadlines:
+            colour = {"met": "green", "missed": "red", "overdue": "red", "open": "yellow"}[d.verdict]
+            table.add_row(d.stage, str(d.round), _local(d.due_at, zone), _local(d.met_at, zone),
+                          f"[{colour}]{d.verdict}[/]")
         console.print(table)
-        if refused:
+        if view.next_escalation:
+            nxt = view.next_escalation
+            console.print(f"next escalation: {nxt.stage} level {nxt.level} at {_local(nxt.due_at, zone)}",
+                          highlight=False)
+        if view.refusals:
             refusals = Table("when", "refused", "by", "in state", "why", box=None, pad_edge=False, title="refused")
-            for r in refused:
-                refusals.add_row(_local(r["at"], zone), r["trigger"], r["actor"], r["status"],
-                                 escape(hide(r["reason"])))
+            for r in view.refusals:
+                refusals.add_row(_local(r.at, zone), r.trigger, r.actor, r.status, escape(r.reason))
             console.print(refusals)
 
     @app.command("list")
@@ -103,80 +74,65 @@ def register(app: typer.Typer) -> None:
               family: Annotated[str | None, typer.Option()] = None,
               handler: Annotated[str | None, typer.Option()] = None,
               overdue: Annotated[bool, typer.Option("--overdue", help="only those past a stage deadline")] = False,
+              by_breach: Annotated[bool, typer.Option("--by-breach", help="soonest to breach first "
+                                                                          "(default: newest first)")] = False,
               limit: Annotated[int, typer.Option(min=1, max=10_000)] = 200, as_json: Json = False) -> None:
         """Complaints, newest first; personal data masked."""
-        if tier and tier not in {t.value for t in Tier}:
-            fail(f"--tier: '{tier}' is not a tier (urgent, important, general)")
-        if family and family not in {f.value for f in Family}:
-            fail(f"--family: '{family}' is not a family (property, enterprise)")
+        from desk.views import Filters  # here, not at the top: `desk --help` stays quick
+
         desk = open_desk()
-        with desk.reading() as uow:
-            rows = queries.list_complaints(uow.connection, queries.Filters(state, tier, family, handler, overdue,
-                                                                           limit), now())
-        for row in rows:
-            row["name"], row["phone"] = mask_name(row["name"]), mask_phone(row["phone"])
-            row["overdue"] = bool(row["overdue"])
+        page = desk.list_complaints(Filters.checked(state=state, tier=tier, family=family, handler=handler,
+                                                    overdue=overdue, limit=limit,
+                                                    sort="breach" if by_breach else "received"), now())
         if as_json:
-            print_json(rows)
+            print_json([row.model_dump(mode="json") for row in page.rows])
             return
-        zone = ZoneInfo("Asia/Shanghai")
         table = Table("number", "family", "type", "tier", "state", "handler", "complainant", "next due", "",
                       box=None, pad_edge=False)
-        for r in rows:
-            table.add_row(r["number"], r["family"], r["type"] or "", r["tier"] or "", r["status"], r["handler"],
-                          f"{r['name']} {r['phone']}", _local(r["next_due"], zone),
-                          "[red]overdue[/]" if r["overdue"] else "")
+        for r in page.rows:
+            table.add_row(r.number, r.family, r.type or "", r.tier or "", r.status, r.handler, escape(r.complainant),
+                          _local(r.next_due, desk.zone_of(r.family)), "[red]overdue[/]" if r.overdue else "")
         console.print(table)
-        console.print(f"{len(rows)} complaint(s)")
+        console.print(f"{len(page.rows)} complaint(s){' (more: raise --limit)' if page.next_cursor else ''}")
 
     @app.command()
     @reports_errors
     def board(as_json: Json = False) -> None:
         """Counts by tier and state, what is overdue, and how far escalations have climbed."""
-        desk = open_desk()
-        with desk.reading() as uow:
-            data = queries.board(uow.connection, now())
+        data = open_desk().board(now())
         if as_json:
-            print_json(data)
+            print_json(data.model_dump(mode="json"))
             return
         table = Table("tier", "state", "count", box=None, pad_edge=False)
-        for row in sorted(data["by_tier_and_state"], key=lambda r: (str(r["tier"]), r["state"])):
-            table.add_row(str(row["tier"] or "unclassified"), row["state"], str(row["count"]))
+        for row in data.by_tier_and_state:
+            table.add_row(row.tier, row.state, str(row.count))
         console.print(table)
-        console.print(f"open {data['open']} of {data['total']} · overdue by tier: {data['overdue_by_tier'] or 'none'}"
-                      f" · open by escalation level: {data['open_by_escalation_level'] or 'none'}", highlight=False)
+        overdue = ", ".join(f"{tier} {n}" for tier, n in data.overdue_by_tier.items()) or "none"
+        levels = ", ".join(f"level {level}: {n}" for level, n in data.open_by_escalation_level.items()) or "none"
+        console.print(f"open {data.open} of {data.total} · overdue by tier: {overdue} · "
+                      f"open by escalation level: {levels}", highlight=False)
 
     @app.command()
     @reports_errors
     def tasks(as_: Annotated[str | None, typer.Option("--as", help=AS_HELP)] = None, as_json: Json = False) -> None:
         """What is waiting on me: complaints I handle or own, callbacks due, approvals asked of me."""
-        person = actor(as_)
         desk = open_desk()
-        desk.directory.require(person)
-        roles = desk.directory.roles_of(person)
-        callback_roles = {}
-        for family in Family:
-            by = desk.book.current(family).spec.revisit.by
-            callback_roles[family.value] = [by] if by == "first_responder" or by in roles else []
-        with desk.reading() as uow:
-            data = queries.tasks(uow.connection, person, callback_roles, now())
+        data = desk.tasks(actor(as_), now())
         if as_json:
-            print_json(data)
+            print_json(data.model_dump(mode="json"))
             return
-        zone = ZoneInfo("Asia/Shanghai")
-        console.print(f"[bold]{person}[/]: {len(data['complaints'])} complaint(s), {len(data['callbacks'])} "
-                      f"callback(s), {len(data['approvals'])} approval(s) waiting", highlight=False)
-        for r in data["complaints"]:
-            role = "owner" if r["first_responder"] == person else "handler"
-            flag = " [red]overdue[/]" if r["overdue"] else ""
-            console.print(f"  {r['number']} {r['status']} ({role}) next due {_local(r['next_due'], zone)}{flag}",
+        console.print(f"[bold]{data.person}[/]: {len(data.complaints)} complaint(s), {len(data.callbacks)} "
+                      f"callback(s), {len(data.approvals)} approval(s) waiting", highlight=False)
+        for r in data.complaints:
+            flag = " [red]overdue[/]" if r.overdue else ""
+            console.print(f"  {r.number} {r.status} ({r.role}) next due "
+                          f"{_local(r.next_due, desk.zone_of(r.family))}{flag}", highlight=False)
+        for cb in data.callbacks:
+            console.print(f"  callback {cb.number} attempt {cb.attempt} due {_local(cb.due_at, desk.zone_of(None))}",
                           highlight=False)
-        for r in data["callbacks"]:
-            console.print(f"  callback {r['number']} attempt {r['attempt']} due {_local(r['due_at'], zone)}",
-                          highlight=False)
-        for r in data["approvals"]:
-            console.print(f"  approve {r['number']} #{r['approval_no']} {r['action']} {r['amount'] or ''} "
-                          f"asked by {r['requested_by']}", highlight=False)
+        for a in data.approvals:
+            console.print(f"  approve {a.number} #{a.approval} {a.action} {a.amount or ''} "
+                          f"asked by {a.requested_by}", highlight=False)
 
     @app.command()
     @reports_errors

@@ -31,6 +31,10 @@ class Filters:
     handler: str | None = None
     overdue: bool = False
     limit: int = 200
+    sort: str = "received"  # newest first; "breach": soonest deadline first, none last
+    source: str | None = None
+    after_key: str | None = None  # keyset pagination: the sort key and id of the last row shown
+    after_id: int | None = None
 
 
 def _overdue(now: datetime) -> Any:
@@ -49,21 +53,38 @@ def _level() -> Any:
 
 
 def list_complaints(db: Connection, filters: Filters, now: datetime) -> list[dict[str, Any]]:
+    """Up to `limit + 1` rows (the extra one says another page follows), each with its `id` and
+    `sort_key` for the next page's cursor."""
+    next_due = _next_due()
     query = (
-        select(C.c.number, C.c.family, C.c.type, C.c.tier, C.c.status, C.c.handler, C.c.first_responder,
-               C.c.received_at, C.c.reopen_count, P.c.name, P.c.phone, _next_due().label("next_due"),
+        select(C.c.id, C.c.number, C.c.family, C.c.type, C.c.tier, C.c.status, C.c.handler, C.c.first_responder,
+               C.c.received_at, C.c.reopen_count, P.c.name, P.c.phone, next_due.label("next_due"),
                _overdue(now).label("overdue"), _level().label("level"))
         .join(P, P.c.complaint_id == C.c.id)
-        .order_by(C.c.received_at.desc())
-        .limit(filters.limit)
+        .limit(filters.limit + 1)
     )
     for column, value in (("status", filters.state), ("tier", filters.tier), ("family", filters.family),
-                          ("handler", filters.handler)):
+                          ("handler", filters.handler), ("source", filters.source)):
         if value:
             query = query.where(C.c[column] == value)
     if filters.overdue:
         query = query.where(_overdue(now))
-    return [dict(row) for row in db.execute(query).mappings()]
+    key = None if filters.after_key is None else datetime.fromisoformat(filters.after_key)
+    if filters.sort == "breach":
+        query = query.order_by(next_due.is_(None), next_due, C.c.id)
+        if filters.after_id is not None:
+            query = query.where(
+                and_(next_due.is_(None), C.c.id > filters.after_id) if key is None else
+                or_(next_due > key, and_(next_due == key, C.c.id > filters.after_id), next_due.is_(None)))
+    else:
+        query = query.order_by(C.c.received_at.desc(), C.c.id.desc())
+        if filters.after_id is not None and key is not None:
+            query = query.where(or_(C.c.received_at < key, and_(C.c.received_at == key, C.c.id < filters.after_id)))
+    rows = [dict(row) for row in db.execute(query).mappings()]
+    for row in rows:
+        moment = row["next_due"] if filters.sort == "breach" else row["received_at"]
+        row["sort_key"] = moment.isoformat() if moment else None
+    return rows
 
 
 def board(db: Connection, now: datetime) -> dict[str, Any]:
@@ -201,16 +222,17 @@ def _share(part: int, whole: int) -> float | None:
 SOON = {"within_15_min": timedelta(minutes=15), "within_hour": timedelta(hours=1), "within_day": timedelta(days=1)}
 
 
-def scheduled(db: Connection, lane: Lane, now: datetime, soonest: int = 10) -> Schedule:
+def scheduled(db: Connection, lane: Lane, now: datetime, soonest: int = 10,
+              windows: dict[str, timedelta] = SOON) -> Schedule:
     """Counted on the lane's own index (a range of it per count), however many timers are open."""
     def count(after: datetime | None, until: datetime) -> int:
         query = select(func.count()).select_from(T).where(and_(in_lane(lane), T.c.due_at <= until))
         return int(db.execute(query if after is None else query.where(T.c.due_at > after)).scalar_one())
 
     upcoming = db.execute(
-        select(C.c.number, T.c.kind, T.c.stage, T.c.level, T.c.due_at)
+        select(C.c.number, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.due_at)
         .join(C, C.c.id == T.c.complaint_id)
         .where(and_(in_lane(lane), T.c.due_at > now)).order_by(T.c.due_at).limit(soonest)
     ).mappings().all()
-    return Schedule(lane, now, count(None, now), {name: count(now, now + ahead) for name, ahead in SOON.items()},
+    return Schedule(lane, now, count(None, now), {name: count(now, now + ahead) for name, ahead in windows.items()},
                     [dict(row) for row in upcoming])

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, and_, bindparam, exists, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
-from desk.errors import ConcurrentUpdate, NotFound
+from desk.errors import ConcurrentUpdate, KeyTaken, NotFound
 from desk.lanes import Lane
 from desk.store.codec import plain, restore, to_record
 from desk.store.prepared import Statements
@@ -41,7 +42,7 @@ SAVE_COMPLAINT = update(C).where(and_(C.c.id == bindparam("cid"), C.c.version ==
 UPDATE_APPROVAL = update(A).where(and_(A.c.complaint_id == bindparam("cid"), A.c.approval_no == bindparam("no")))
 COMPLAINANT_OF = select(complainants).where(complainants.c.complaint_id == bindparam("cid"))
 TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
-TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.tier, T.c.due_at, T.c.done_at)
+TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.tier, T.c.due_at, T.c.done_at, T.c.fired_at)
 TIMER_KEYS_OF = select(*TIMER_KEYS).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS_OF_MANY = select(T.c.complaint_id, *TIMER_KEYS).where(
     T.c.complaint_id.in_(bindparam("cids", expanding=True)))
@@ -74,12 +75,15 @@ class Loaded:
     approvals_stored: dict[int, str] = field(default_factory=dict)  # approval no -> status and signatures
     record: dict[str, Any] = field(default_factory=dict)  # the record column as read
     columns: dict[str, Any] = field(default_factory=dict)  # the other columns as read
+    source: str | None = None  # the integration account that filed it, if one did
+    updated_at: datetime | None = None
 
 
 COLUMNS = ("number", "family", "type", "tier", "status", "first_responder", "handler", "department", "channel",
            "policy_version", "round", "reopen_count", "record")
 EVENT_COLUMNS = ("complaint_id", "seq", "name", "trigger", "source", "dest", "actor", "at", "data")
-NEW_COMPLAINT = (*COLUMNS, "idempotency_key", "version", "received_at", "updated_at")
+NEW_COMPLAINT = (*COLUMNS, "idempotency_key", "source", "external_id", "intake_digest", "version", "received_at",
+                 "updated_at")
 HANDOFF_COLUMNS = ("complaint_id", "seq", "from_handler", "to_handler", "to_department", "reason", "actor", "at",
                    "bounce")
 
@@ -100,22 +104,40 @@ class Complaints:
             last = n
         return [f"{name}-{number:06d}" for number in range(last - n + 1, last + 1)]
 
-    def numbers_for_keys(self, keys: list[str]) -> dict[str, str]:
-        """Complaints already filed under these idempotency keys: key -> number."""
-        if not keys:
-            return {}
-        rows = self.db.execute(select(C.c.idempotency_key, C.c.number).where(C.c.idempotency_key.in_(keys)))
-        return {key: number for key, number in rows}
+    def filed_under(self, keys: list[str], source: str | None, external_ids: list[str]
+                    ) -> dict[tuple[str, str], tuple[str, str | None]]:
+        """Complaints already filed under these idempotency keys, or under these references of
+        `source`: ("key", key) or ("ref", external id) -> (number, digest of the intake as filed)."""
+        found: dict[tuple[str, str], tuple[str, str | None]] = {}
+        if keys:
+            rows = self.db.execute(select(C.c.idempotency_key, C.c.number, C.c.intake_digest)
+                                   .where(C.c.idempotency_key.in_(keys)))
+            found.update((("key", key), (number, digest)) for key, number, digest in rows)
+        if external_ids:
+            rows = self.db.execute(select(C.c.external_id, C.c.number, C.c.intake_digest)
+                                   .where(and_(C.c.source == source, C.c.external_id.in_(external_ids))))
+            found.update((("ref", ref), (number, digest)) for ref, number, digest in rows)
+        return found
 
-    def add_many(self, filings: list[tuple[Complaint, dict[str, Any], str | None]], now: datetime) -> list[int]:
-        """Inserts new complaints with their complainants and first events."""
+    def add_many(self, filings: list[tuple[Complaint, dict[str, Any], dict[str, Any]]], now: datetime) -> list[int]:
+        """Inserts new complaints with their complainants and first events. `filings` pairs each
+        complaint with its complainant's row and its intake columns (key, source, reference, digest).
+        Another transaction filing under the same key first is `KeyTaken`: nothing of ours stays."""
         add = self.sql.prepared("add_complaint", lambda: insert(C).returning(C.c.id), NEW_COMPLAINT)
         ids: list[int] = []
-        for c, _, key in filings:
-            values = {**_columns(c), "idempotency_key": key, "version": 1, "received_at": c.received_at,
-                      "updated_at": now}
-            ids.append(self.sql.fetch_one(add, values)["id"])  # type: ignore[index]
-        self.db.execute(insert(complainants), [{"complaint_id": cid, **person}
+        try:
+            for c, _, intake in filings:
+                values = {**_columns(c), "idempotency_key": None, "source": None, "external_id": None,
+                          "intake_digest": None, **intake, "version": 1, "received_at": c.received_at,
+                          "updated_at": now}
+                ids.append(self.sql.fetch_one(add, values)["id"])  # type: ignore[index]
+        except Exception as clash:
+            # Prepared statements run on the driver's cursor: its own IntegrityError, whichever driver.
+            if not isinstance(clash, IntegrityError) and "IntegrityError" not in {
+                    cls.__name__ for cls in type(clash).__mro__}:
+                raise
+            raise KeyTaken("filed meanwhile under the same key by another request") from clash
+        self.db.execute(insert(complainants), [{"complaint_id": cid, "details": None, **person}
                                                for cid, (_, person, _) in zip(ids, filings, strict=True)])
         self._add_events([(cid, i + 1, e) for cid, (c, _, _) in zip(ids, filings, strict=True)
                           for i, e in enumerate(c.events)])
@@ -145,7 +167,8 @@ class Complaints:
         complaint = restore(row)
         return Loaded(complaint, row["id"], row["version"], len(complaint.events), len(complaint.handoffs),
                       {a.id: _approval_state(a) for a in complaint.approvals}, row["record"] or {},
-                      {name: row[name] for name in COLUMNS if name != "record"})
+                      {name: row[name] for name in COLUMNS if name != "record"}, row.get("source"),
+                      row.get("updated_at"))
 
     def events(self, complaint_id: int) -> list[dict[str, Any]]:
         """The audit trail as stored in the append-only log."""

@@ -47,6 +47,12 @@ class ComplaintRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Who filed it from outside (an integration account) and under which reference of theirs
+    # (a 12345 工单号, a call id): unique per source, so a re-sent complaint is filed once.
+    source: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    # A digest of the intake as filed: the same key with a different body is refused, not replayed.
+    intake_digest: Mapped[str | None] = mapped_column(String(64))
     family: Mapped[str] = mapped_column(String(16))
     type: Mapped[str | None] = mapped_column(String(64))
     tier: Mapped[str | None] = mapped_column(String(16))
@@ -69,6 +75,7 @@ class ComplaintRow(Base):
         Index(None, "status", "tier"),
         Index(None, "handler"),
         Index(None, "first_responder"),
+        Index(None, "source", "external_id", unique=True),
     )
 
 
@@ -84,6 +91,9 @@ class ComplainantRow(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text)  # what happened, in their words
     request: Mapped[str | None] = mapped_column(Text)  # what they ask for
+    # The rest of the registration form (登记表): when and where it happened, people involved,
+    # and for a shop's complaint its order, shop and trade-success date.
+    details: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class EventRow(Base):
@@ -227,6 +237,33 @@ class CounterRow(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
+class ApiTokenRow(Base):
+    """A personal API token: only its SHA-256 digest is kept; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class UnmaskingRow(Base):
+    """Every time someone saw a complainant's details unmasked: who, when, which complaint, through what."""
+
+    __tablename__ = "unmaskings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    person: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    via: Mapped[str] = mapped_column(String(16))  # cli | api | console
+
+
 # Core handles on the tables, typed as such (an ORM class's __table__ is typed as a FromClause).
 complaints = cast(Table, ComplaintRow.__table__)
 complainants = cast(Table, ComplainantRow.__table__)
@@ -238,6 +275,8 @@ people = cast(Table, PersonRow.__table__)
 departments = cast(Table, DepartmentRow.__table__)
 policy_versions = cast(Table, PolicyVersionRow.__table__)
 counters = cast(Table, CounterRow.__table__)
+api_tokens = cast(Table, ApiTokenRow.__table__)
+unmaskings = cast(Table, UnmaskingRow.__table__)
 
 
 class RefusalRow(Base):

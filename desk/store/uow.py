@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from desk.errors import DatabaseUnavailable
+from desk.store.access import Tokens, Unmaskings
 from desk.store.prepared import Statements
 from desk.store.refusals import Refusals
 from desk.store.repository import Complaints, Outbox, Timers
@@ -35,6 +36,8 @@ class UnitOfWork:
         self.timers = Timers(self.connection, statements)
         self.outbox = Outbox(self.connection, statements)
         self.refusals = Refusals(self.connection)
+        self.tokens = Tokens(self.connection)
+        self.unmaskings = Unmaskings(self.connection)
         return self
 
     def commit(self) -> None:

@@ -70,10 +70,10 @@ def test_a_complaint_filed_and_walked_to_closed_from_the_command_line(tmp_path: 
     assert data["status"] == "closed" and data["reopen_count"] == 1 and len(data["events"]) == 14
     assert [d["stage"] for d in data["deadlines"] if d["round"] == 2] == ["resolve", "feed_back"]
     assert all(d["verdict"] == "met" for d in data["deadlines"])
-    assert "13812345678" in desk("show", number, "--reveal").stdout
+    assert "13812345678" in desk("show", number, "--reveal", "--as", "li-na").stdout
 
     listed = json.loads(desk("list", "--json").stdout)
-    assert listed[0]["phone"] == "138****5678" and listed[0]["status"] == "closed"
+    assert listed[0]["complainant"] == "王** 138****5678" and listed[0]["status"] == "closed"
     board = json.loads(desk("board", "--json").stdout)
     assert board["total"] == 1 and board["open"] == 0
 

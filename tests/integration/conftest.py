@@ -65,13 +65,13 @@ def open_desk(url: str, tmp_path: Path, policy_dir: Path = SHIPPED) -> Desk:
 
 def edited_policies(folder: Path, version: str) -> Path:
     """The shipped files in `folder`, with property's resolve deadline for general complaints
-    raised from 3 to 10 working days, under `version` (the shipped one is 2026.11-2)."""
+    raised from 3 to 10 working days, under `version` (the shipped one is 2026.11-3)."""
     folder.mkdir(exist_ok=True)
     for name in ("enterprise.yaml", "org.yaml"):
         (folder / name).write_text((SHIPPED / name).read_text(encoding="utf-8"), encoding="utf-8")
     text = (SHIPPED / "property.yaml").read_text(encoding="utf-8")
     text = text.replace("resolve: 3 working days      # 12345", "resolve: 10 working days     # 12345")
-    (folder / "property.yaml").write_text(text.replace('version: "2026.11-2"', f'version: "{version}"'),
+    (folder / "property.yaml").write_text(text.replace('version: "2026.11-3"', f'version: "{version}"'),
                                           encoding="utf-8")
     return folder
 

@@ -33,8 +33,8 @@ def test_help_lists_the_command_groups() -> None:
 def test_policy_check_passes_the_shipped_policies() -> None:
     result = desk("policy", "check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "property policy 2026.11-2" in result.stdout and "enterprise policy 2026.11-2" in result.stdout
-    assert "org.yaml: organisation directory 2026.11-1" in result.stdout
+    assert "property policy 2026.11-3" in result.stdout and "enterprise policy 2026.11-3" in result.stdout
+    assert "org.yaml: organisation directory 2026.11-2" in result.stdout
 
 
 def test_policy_check_lists_every_problem_with_file_and_line(tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_policy_explain_gives_deadlines_as_json() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert {k: data[k] for k in ("type", "family", "tier", "policy_version", "received_at")} == {
-        "type": "harassment", "family": "enterprise", "tier": "important", "policy_version": "2026.11-2",
+        "type": "harassment", "family": "enterprise", "tier": "important", "policy_version": "2026.11-3",
         "received_at": "2026-09-30T15:00:00+08:00",
     }
     resolve = next(s for s in data["stages"] if s["stage"] == "resolve")

@@ -357,8 +357,8 @@ def test_open_complaints_keep_the_policy_version_they_were_classified_under(data
     desk.classify(old, actor="li-na", now=t, type="cleaning_late")
     desk.engine.dispose()
 
-    edited = edited_policies(tmp_path / "policies", "2026.11-2")  # longer deadline, same version
-    with pytest.raises(BadInput, match=r"version 2026\.11-2 is already stored with different content"):
+    edited = edited_policies(tmp_path / "policies", "2026.11-3")  # longer deadline, same version
+    with pytest.raises(BadInput, match=r"version 2026\.11-3 is already stored with different content"):
         open_desk(database_url, tmp_path, policy_dir=edited)
     desk = open_desk(database_url, tmp_path, policy_dir=edited_policies(edited, "2026.12-1"))
     new = desk.file(actor="li-na", now=t, family="property", complainant=PERSON).number
@@ -369,7 +369,7 @@ def test_open_complaints_keep_the_policy_version_they_were_classified_under(data
             c = uow.complaints.get(number).complaint
             report = stage_report(desk.book.for_complaint(c, uow), c)
             due[number] = (c.policy_version, next(s.due_at for s in report if s.stage == "resolve"))
-    assert due[old] == ("2026.11-2", at("2026-11-26 18:00"))
+    assert due[old] == ("2026.11-3", at("2026-11-26 18:00"))
     assert due[new] == ("2026.12-1", at("2026-12-07 18:00"))
     desk.engine.dispose()
 

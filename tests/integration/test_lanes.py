@@ -98,7 +98,7 @@ def test_a_round_the_clock_policy_fires_callbacks_at_night(database_url: str, tm
         text = (Path(__file__).parents[2] / "policies" / name).read_text(encoding="utf-8")
         if name == "enterprise.yaml":  # e-commerce service desks call back in the evening too
             text = text.replace("callbacks_in: business_hours", "callbacks_in: any_time")
-            text = text.replace('version: "2026.11-2"', 'version: "2026.11-2-evenings"')
+            text = text.replace('version: "2026.11-3"', 'version: "2026.11-2-evenings"')
         (folder / name).write_text(text, encoding="utf-8")
     desk = open_desk(database_url, tmp_path, folder)
     try:

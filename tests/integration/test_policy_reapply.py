@@ -57,12 +57,12 @@ def test_open_complaints_move_to_a_new_version_only_when_a_manager_reapplies_it(
     desk = open_desk(database_url, tmp_path, policy_dir=_edited_policies(tmp_path))
     before = _pending(desk, open_one)
     assert before[("stage_deadline", "resolve", 0)] == at("2026-11-26 18:00")  # kept: the old version's
-    assert desk.on_other_versions("property") == [(open_one, "2026.11-2")]
+    assert desk.on_other_versions("property") == [(open_one, "2026.11-3")]
 
     with pytest.raises(NotPermitted, match=r"li-na may not reapply_policy .*allows general_manager"):
         desk.reapply_policy("property", actor="li-na", now=T, dry_run=False)
     state = _version(desk, open_one)
-    assert state[0] == "2026.11-2" and _pending(desk, open_one) == before
+    assert state[0] == "2026.11-3" and _pending(desk, open_one) == before
 
     (planned,) = desk.reapply_policy("property", actor="ma-jing", now=T, dry_run=True)
     moved = {(c.kind, c.stage, c.level): (c.before, c.after) for c in planned.changes}
@@ -103,7 +103,7 @@ def test_desk_policy_apply_reports_then_dry_runs_then_moves(tmp_path: Path) -> N
     print(f"\n$ desk policy apply\n{status.stdout}")
     assert status.returncode == 0, status.stderr
     assert "property policy 2026.12-1 in force" in status.stdout
-    assert "1 open complaint(s) keep the deadlines of older versions (2026.11-2: 1)" in status.stdout
+    assert "1 open complaint(s) keep the deadlines of older versions (2026.11-3: 1)" in status.stdout
 
     refused = desk("policy", "apply", "--reclassify", "--family", "property")
     assert refused.returncode == 1 and "li-na may not reapply_policy" in refused.stderr
@@ -114,7 +114,7 @@ def test_desk_policy_apply_reports_then_dry_runs_then_moves(tmp_path: Path) -> N
     dry = desk("policy", "apply", "--reclassify", "--dry-run", "--family", "property", "--as", "ma-jing")
     print(f"$ desk policy apply --reclassify --dry-run\n{dry.stdout}")
     assert dry.returncode == 0, dry.stderr
-    assert f"{number}: 2026.11-2 → 2026.12-1" in dry.stdout
+    assert f"{number}: 2026.11-3 → 2026.12-1" in dry.stdout
     assert "resolve deadline:" in dry.stdout and "dry run: nothing was saved" in dry.stdout
     assert "1 open complaint(s) keep" in desk("policy", "apply", "--family", "property").stdout  # unchanged
 

@@ -80,5 +80,5 @@ def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
      ("", "version: the version must be text such as '2026.11-1' (quote it in YAML), got None")],
 )
 def test_a_version_that_is_not_text(tmp_path: Path, written: str, said: str) -> None:
-    path, problems = _refused(tmp_path, SHIPPED_TEXT.replace('version: "2026.11-2"', f"version: {written}", 1))
+    path, problems = _refused(tmp_path, SHIPPED_TEXT.replace('version: "2026.11-3"', f"version: {written}", 1))
     assert any(p.startswith(f"{path}:6: ") and p.endswith(said) for p in problems), problems

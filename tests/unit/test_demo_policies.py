@@ -57,7 +57,7 @@ def test_ladders_keep_their_shape_percentages_stay_and_times_shrink(demo: Path) 
 
 def test_a_demo_policy_is_a_policy_with_its_own_version(demo: Path) -> None:
     policy = load_policy(demo / "property.yaml")
-    assert policy.version == "2026.11-2-demo"  # never mistaken for the shipped rules in the database
+    assert policy.version == "2026.11-3-demo"  # never mistaken for the shipped rules in the database
     received = at("2026-11-29 22:00")  # a Sunday night: the demo's clock has no night and no weekend
     deadline = policy.deadline("service_attitude", "important", "resolve", received)
     assert deadline is not None and deadline.due_at == at("2026-11-29 23:57")

@@ -38,7 +38,7 @@ def _line_of(family: str, needle: str) -> int:
 @pytest.mark.parametrize("family", ["property", "enterprise"])
 def test_shipped_policies_load(family: str) -> None:
     policy = shipped_policy(family)
-    assert policy.family == family and policy.version == "2026.11-2"
+    assert policy.family == family and policy.version == "2026.11-3"
     assert policy.spec.types and policy.spec.stages
 
 
@@ -234,7 +234,7 @@ def test_json_schema_for_editors_describes_the_policy() -> None:
     "breakage",
     [("timezone: Asia/Shanghai", "timezone: Asia/Shanghai\ntimezone: UTC"),  # a duplicate key
      ("dispatch: 15 minutes", "dispatch: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"),
-     ('version: "2026.11-2"', "version: [unclosed"),
+     ('version: "2026.11-3"', "version: [unclosed"),
      ("timezone: Asia/Shanghai", "timezone: Asia/\x07Shanghai")],  # a control character
     ids=["duplicate key", "too deep", "not YAML", "control character"],
 )

@@ -1,0 +1,463 @@
+"""Read models: what each screen shows, built once and shared by every door.
+
+`desk show`, `GET /complaints/{number}`, `desk export` and the console all read a complaint
+through `complaint_view`; lists, tasks and the board likewise. A deadline's verdict and a
+complaint's time to breach are decided here and nowhere else, so that two doors never give
+two answers. Times are UTC; `zone` says which zone people of that family read them in.
+
+The models are pydantic so that the API publishes them as its OpenAPI schema unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from desk.errors import BadInput
+from desk.lanes import LANES, TIERS
+from desk.privacy import mask_name, mask_phone
+from desk.redact import Complainant, scrub, scrub_values
+from desk.store import queries
+from desk.store.codec import plain
+from desk.timers import stage_deadlines
+from policies import Policy
+from states import Complaint, Family, Tier, states_of
+
+if TYPE_CHECKING:  # the desk builds these views; only its type is needed here
+    from desk.service import Desk
+
+Verdict = Literal["met", "missed", "overdue", "open"]
+UNCLASSIFIED = "unclassified"  # how a complaint without a tier yet is named in counts by tier
+
+
+def verdict(met_at: datetime | None, due_at: datetime, now: datetime) -> Verdict:
+    """A stage deadline judged at `now`: met or missed once the stage is done, overdue or open before."""
+    if met_at is None:
+        return "overdue" if now > due_at else "open"
+    return "met" if met_at <= due_at else "missed"
+
+
+def seconds_to(due_at: datetime | None, now: datetime) -> int | None:
+    """Whole seconds until `due_at`; negative once it has passed."""
+    return None if due_at is None else int((due_at - now).total_seconds())
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Deadline(View):
+    stage: str
+    round: int
+    due_at: datetime
+    met_at: datetime | None
+    verdict: Verdict
+    seconds_to_breach: int | None = Field(description="open stages only; negative when overdue")
+
+
+class TimelineEvent(View):
+    seq: int
+    name: str
+    trigger: str
+    source: str | None
+    dest: str
+    actor: str
+    at: datetime
+    data: dict[str, Any]
+
+
+class EscalationFired(View):
+    stage: str
+    level: int
+    action: str
+    notify: list[str]
+    at: datetime
+
+
+class NextTimer(View):
+    kind: str
+    stage: str
+    level: int
+    round: int
+    due_at: datetime
+
+
+class HandOffView(View):
+    from_handler: str
+    to_handler: str
+    to_department: str | None
+    reason: str
+    actor: str
+    at: datetime
+    bounce: bool
+
+
+class ApprovalView(View):
+    id: int
+    action: str
+    amount: Decimal | None
+    requested_by: str
+    approver: str
+    cosigner: str | None
+    signed_by: list[str]
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+    note: str | None
+
+
+class RefusalView(View):
+    trigger: str
+    actor: str
+    at: datetime
+    kind: str
+    status: str
+    reason: str
+
+
+class Contact(View):
+    """The complainant as this reader may see them: masked unless `revealed`."""
+
+    revealed: bool
+    name: str
+    phone: str | None
+    email: str | None = None
+    address: str | None = None
+    description: str | None = None
+    request: str | None = None
+
+
+class LastChange(View):
+    actor: str
+    at: datetime
+
+
+class ComplaintView(View):
+    number: str
+    family: str
+    channel: str
+    type: str | None
+    tier: str | None
+    status: str
+    first_responder: str
+    handler: str
+    department: str | None
+    policy_version: str | None
+    version: int = Field(description="the optimistic lock: send it back as If-Match")
+    round: int
+    reopen_count: int
+    bounces: int
+    received_at: datetime
+    zone: str = Field(description="the policy's time zone, for showing times to people")
+    last_change: LastChange
+    complainant: Contact
+    deadlines: list[Deadline]
+    seconds_to_breach: int | None = Field(description="the nearest open stage deadline; negative when overdue")
+    next_escalation: NextTimer | None
+    escalations: list[EscalationFired]
+    events: list[TimelineEvent]
+    handoffs: list[HandOffView]
+    approvals: list[ApprovalView]
+    refusals: list[RefusalView]
+
+
+class ListRow(View):
+    number: str
+    family: str
+    type: str | None
+    tier: str | None
+    status: str
+    handler: str
+    first_responder: str
+    complainant: str = Field(description="masked name and phone")
+    received_at: datetime
+    next_due: datetime | None
+    seconds_to_breach: int | None
+    overdue: bool
+    level: int | None = Field(description="the highest escalation fired on an open stage")
+
+
+class Page(View):
+    rows: list[ListRow]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+Sort = Literal["received", "breach"]
+KNOWN_STATES = frozenset(state for family in Family for state in states_of(family))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters of a complaint list, the same for `desk list` and `GET /complaints`."""
+
+    state: str | None = None
+    tier: str | None = None
+    family: str | None = None
+    handler: str | None = None
+    overdue: bool = False
+    limit: int = 200
+    sort: Sort = "received"
+    cursor: str | None = None
+    source: str | None = None  # an integration sees only what it filed
+
+    @classmethod
+    def checked(cls, **values: Any) -> Filters:
+        """Filters from people's input; a bad value is refused naming the filter."""
+        found = cls(**values)
+        if found.state and found.state not in KNOWN_STATES:
+            raise BadInput(f"state: '{found.state}' is not a state ({', '.join(sorted(KNOWN_STATES))})")
+        if found.tier and found.tier not in {t.value for t in Tier}:
+            raise BadInput(f"tier: '{found.tier}' is not a tier (urgent, important, general)")
+        if found.family and found.family not in {f.value for f in Family}:
+            raise BadInput(f"family: '{found.family}' is not a family (property, enterprise)")
+        if not 1 <= found.limit <= 10_000:
+            raise BadInput(f"limit: {found.limit} is not between 1 and 10000")
+        if found.sort not in ("received", "breach"):
+            raise BadInput(f"sort: '{found.sort}' is not received or breach")
+        found.after()  # a cursor that does not decode is refused now, naming it
+        return found
+
+    def after(self) -> tuple[str | None, int] | None:
+        """The (sort key, id) the page starts after, from the opaque cursor."""
+        if self.cursor is None:
+            return None
+        try:
+            sort, key, row_id = json.loads(base64.urlsafe_b64decode(self.cursor.encode("ascii")))
+            if sort != self.sort or not isinstance(row_id, int) or not isinstance(key, str | None):
+                raise ValueError
+        except (ValueError, TypeError, UnicodeError, binascii.Error):
+            raise BadInput("cursor: not a cursor this list gave for this sort; start again without it") from None
+        return key, row_id
+
+    def query(self) -> queries.Filters:
+        after = self.after()
+        return queries.Filters(state=self.state, tier=self.tier, family=self.family, handler=self.handler,
+                               overdue=self.overdue, limit=self.limit, sort=self.sort, source=self.source,
+                               after_key=None if after is None else after[0],
+                               after_id=None if after is None else after[1])
+
+
+def _cursor(sort: Sort, key: str | None, row_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort, key, row_id]).encode()).decode("ascii")
+
+
+class TaskComplaint(View):
+    number: str
+    family: str
+    tier: str | None
+    status: str
+    role: Literal["owner", "handler"]
+    next_due: datetime | None
+    seconds_to_breach: int | None
+    overdue: bool
+
+
+class TaskCallback(View):
+    number: str
+    tier: str | None
+    attempt: int
+    due_at: datetime
+
+
+class TaskApproval(View):
+    number: str
+    approval: int
+    action: str
+    amount: Decimal | None
+    requested_by: str
+    requested_at: datetime
+
+
+class Tasks(View):
+    person: str
+    complaints: list[TaskComplaint]
+    callbacks: list[TaskCallback]
+    approvals: list[TaskApproval]
+
+
+class BoardCount(View):
+    tier: str
+    state: str
+    count: int
+
+
+class Board(View):
+    open: int
+    total: int
+    by_tier_and_state: list[BoardCount]
+    overdue_by_tier: dict[str, int] = Field(description=f"tier (or '{UNCLASSIFIED}') to open overdue complaints")
+    open_by_escalation_level: dict[str, int]
+
+
+class UpcomingTimer(NextTimer):
+    number: str
+
+
+class Upcoming(View):
+    tier: str
+    job: Literal["escalations", "callbacks"]
+    due_now: int = Field(description="already due: the next sweep of this lane fires them")
+    due_within: int = Field(description="falling due within the window asked for")
+    soonest: list[UpcomingTimer]
+
+
+# -- builders ---------------------------------------------------------------------------------
+
+Hide = Callable[[str], str]
+
+
+Authorize = Callable[[Complaint, "str | None", Policy], None]
+
+
+def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = False,
+                   authorize: Authorize | None = None) -> tuple[int, ComplaintView]:
+    """The complaint page: timeline, every stage deadline with its verdict, time to breach, the
+    next escalation. Unless `reveal`, the complainant is masked and staff's free text is scrubbed
+    of their details (staff often quote a name or a phone in a note)."""
+    with desk.reading() as uow:
+        loaded = uow.complaints.get(number)
+        person = uow.complaints.complainant(loaded.id)
+        refused = uow.refusals.of(loaded.id)
+        timers = uow.timers.keys_of(loaded.id)
+        policy = desk.book.for_complaint(loaded.complaint, uow)
+        if authorize is not None:  # refused before anything of the complaint is read further
+            authorize(loaded.complaint, loaded.source, policy)
+    c = loaded.complaint
+    own = Complainant.of(person)
+
+    def hide(text: str) -> str:
+        return text if reveal else scrub(text, own, patterns=False)
+
+    deadlines = [Deadline(stage=s.stage, round=s.round, due_at=s.due_at, met_at=s.met_at,
+                          verdict=verdict(s.met_at, s.due_at, now),
+                          seconds_to_breach=seconds_to(s.due_at, now) if s.met_at is None else None)
+                 for s in stage_deadlines(policy, c, timers)]
+    open_due = [d.due_at for d in deadlines if d.met_at is None]
+    last = c.events[-1]
+    return loaded.id, ComplaintView(
+        number=c.number, family=c.family.value, channel=c.channel, type=c.type, tier=c.tier, status=c.status,
+        first_responder=c.first_responder, handler=c.handler, department=c.department,
+        policy_version=c.policy_version, version=loaded.version, round=c.round, reopen_count=c.reopen_count,
+        bounces=c.bounces, received_at=c.received_at, zone=policy.spec.timezone,
+        last_change=LastChange(actor=last.actor, at=last.at),
+        complainant=contact(person, reveal),
+        deadlines=deadlines, seconds_to_breach=seconds_to(min(open_due, default=None), now),
+        next_escalation=_next_escalation(timers),
+        escalations=[EscalationFired(stage=e.stage, level=e.level, action=e.action, notify=list(e.notify), at=e.at)
+                     for e in c.escalations],
+        events=[TimelineEvent(seq=seq, name=e.name, trigger=e.trigger, source=e.source, dest=e.dest, actor=e.actor,
+                              at=e.at, data=_arguments(e.data, hide))
+                for seq, e in enumerate(c.events, start=1)],
+        handoffs=[HandOffView(from_handler=h.from_handler, to_handler=h.to_handler, to_department=h.to_department,
+                              reason=hide(h.reason), actor=h.actor, at=h.at, bounce=h.bounce) for h in c.handoffs],
+        approvals=[ApprovalView(id=a.id, action=a.action, amount=a.amount, requested_by=a.requested_by,
+                                approver=a.approver, cosigner=a.cosigner, signed_by=list(a.signed_by),
+                                status=a.status.value, requested_at=a.requested_at, decided_at=a.decided_at,
+                                note=hide(a.note) if a.note else a.note) for a in c.approvals],
+        refusals=[RefusalView(trigger=r["trigger"], actor=r["actor"], at=r["at"], kind=r["kind"], status=r["status"],
+                              reason=hide(r["reason"])) for r in refused],
+    )
+
+
+def contact(person: Mapping[str, Any], reveal: bool) -> Contact:
+    if reveal:
+        return Contact(revealed=True, **{k: person.get(k) for k in
+                                         ("name", "phone", "email", "address", "description", "request")})
+    return Contact(revealed=False, name=mask_name(person.get("name")), phone=mask_phone(person.get("phone")) or None,
+                   email="***" if person.get("email") else None)
+
+
+def list_page(desk: Desk, filters: Filters, now: datetime) -> Page:
+    """One page of the list; the next page starts after its last row, whatever was filed since."""
+    with desk.reading() as uow:
+        found = queries.list_complaints(uow.connection, filters.query(), now)
+    more = len(found) > filters.limit
+    found = found[:filters.limit]
+    last = found[-1] if more else None
+    return Page(rows=[
+        ListRow(number=r["number"], family=r["family"], type=r["type"], tier=r["tier"], status=r["status"],
+                    handler=r["handler"], first_responder=r["first_responder"],
+                    complainant=f"{mask_name(r['name'])} {mask_phone(r['phone'])}".strip(),
+                    received_at=r["received_at"], next_due=r["next_due"],
+                    seconds_to_breach=seconds_to(r["next_due"], now), overdue=bool(r["overdue"]), level=r["level"])
+            for r in found],
+                next_cursor=None if last is None else _cursor(filters.sort, last["sort_key"], last["id"]))
+
+
+def tasks(desk: Desk, person: str, now: datetime) -> Tasks:
+    """What waits on `person`: complaints they own or handle (soonest deadline first), callbacks
+    due where the family's policy gives callbacks to them, approvals asked of them."""
+    desk.directory.require(person)
+    roles = desk.directory.roles_of(person)
+    callback_roles: dict[str, list[str]] = {}
+    for family in Family:
+        by = desk.book.current(family).spec.revisit.by
+        callback_roles[family.value] = [by] if by == "first_responder" or by in roles else []
+    with desk.reading() as uow:
+        data = queries.tasks(uow.connection, person, callback_roles, now)
+    return Tasks(
+        person=person,
+        complaints=[TaskComplaint(number=r["number"], family=r["family"], tier=r["tier"], status=r["status"],
+                                  role="owner" if r["first_responder"] == person else "handler",
+                                  next_due=r["next_due"], seconds_to_breach=seconds_to(r["next_due"], now),
+                                  overdue=bool(r["overdue"])) for r in data["complaints"]],
+        callbacks=[TaskCallback(number=r["number"], tier=r["tier"], attempt=r["attempt"], due_at=r["due_at"])
+                   for r in data["callbacks"]],
+        approvals=[TaskApproval(number=r["number"], approval=r["approval_no"], action=r["action"], amount=r["amount"],
+                                requested_by=r["requested_by"], requested_at=r["requested_at"])
+                   for r in data["approvals"]],
+    )
+
+
+def board(desk: Desk, now: datetime) -> Board:
+    with desk.reading() as uow:
+        data = queries.board(uow.connection, now)
+    return Board(
+        open=data["open"], total=data["total"],
+        by_tier_and_state=sorted((BoardCount(tier=r["tier"] or UNCLASSIFIED, state=r["state"], count=r["count"])
+                                  for r in data["by_tier_and_state"]), key=lambda r: (_tier_order(r.tier), r.state)),
+        overdue_by_tier={tier or UNCLASSIFIED: n for tier, n in
+                         sorted(data["overdue_by_tier"].items(), key=lambda item: _tier_order(item[0]))},
+        open_by_escalation_level={str(level): n for level, n in sorted(data["open_by_escalation_level"].items())},
+    )
+
+
+def upcoming(desk: Desk, now: datetime, within: timedelta, tiers: Iterable[str] = TIERS,
+             soonest: int = 10) -> list[Upcoming]:
+    """What the sweeps will fire next, lane by lane (urgent first): the backlog already due,
+    how many fall due within the window, and the soonest timers by complaint number."""
+    wanted = set(tiers)
+    found = []
+    for lane in (lane for lane in LANES if lane.tier in wanted):
+        with desk.reading() as uow:
+            schedule = queries.scheduled(uow.connection, lane, now, soonest, windows={"within": within})
+        found.append(Upcoming(tier=lane.tier, job=lane.job, due_now=schedule.overdue,
+                              due_within=schedule.counts["within"],
+                              soonest=[UpcomingTimer(**row) for row in schedule.soonest
+                                       if row["due_at"] <= now + within]))
+    return found
+
+
+def _tier_order(tier: str | None) -> int:
+    return TIERS.index(tier) if tier in TIERS else len(TIERS)
+
+
+def _next_escalation(timers: list[dict[str, Any]]) -> NextTimer | None:
+    pending = [t for t in timers if t["done_at"] is None and t["fired_at"] is None and t["kind"] == "escalation"]
+    soonest = min(pending, key=lambda t: (t["due_at"], t["level"]), default=None)
+    if soonest is None:
+        return None
+    return NextTimer(kind=soonest["kind"], stage=soonest["stage"], level=soonest["level"], round=soonest["round"],
+                     due_at=soonest["due_at"])
+
+
+def _arguments(data: Mapping[str, object], hide: Hide) -> dict[str, Any]:
+    return {str(k): scrub_values(plain(v), hide) for k, v in data.items()}
