@@ -67,46 +67,62 @@ def read_rows(path: Path, now: datetime) -> list[Intake]:
         raise BadInput(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
         raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    raw = _parse(path, text)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("json", "csv"):
+        raise BadInput(f"{path}: use a .json or .csv file")
+    return parse_rows(text, suffix, str(path), now)
+
+
+def parse_rows(text: str, kind: str, where: str, now: datetime) -> list[Intake]:
+    """Checks every row of a JSON list or a CSV text (`kind`); raises BadInput naming each bad
+    row as `<where>: row N: field: problem`, so nothing is filed from a rejected batch."""
+    raw = _parse(where, kind, text)
     problems: list[str] = []
     rows: list[Intake] = []
     seen_keys: dict[str, int] = {}
+    seen_refs: dict[str, int] = {}
     for number, row in raw:
         row_problems: list[str] = []
         intake = _intake(row, now, row_problems) if isinstance(row, dict) else None
         if not isinstance(row, dict):
             row_problems.append("a row must be an object of fields")
-        elif intake is not None and intake.key is not None:
-            if intake.key in seen_keys:
-                row_problems.append(f"key: '{intake.key}' repeats row {seen_keys[intake.key]}")
-            seen_keys.setdefault(intake.key, number)
-        problems += [f"{path}: row {number}: {p}" for p in row_problems]
+        elif intake is not None:
+            for name, value, seen in (("key", intake.key, seen_keys), ("external_id", intake.external_id, seen_refs)):
+                if value is not None and value in seen:
+                    row_problems.append(f"{name}: '{value}' repeats row {seen[value]}")
+                elif value is not None:
+                    seen[value] = number
+        problems += [f"{where}: row {number}: {p}" for p in row_problems]
         if intake is not None and not row_problems:
             rows.append(intake)
     if problems:
         raise BadInput(f"{len(problems)} problem(s), nothing filed:\n" + "\n".join(problems))
     if not rows:
-        raise BadInput(f"{path}: no rows to file")
+        raise BadInput(f"{where}: no rows to file")
     return rows
 
 
-def _parse(path: Path, text: str) -> list[tuple[int, Any]]:
+def _parse(where: str, kind: str, text: str) -> list[tuple[int, Any]]:
     """(row number as a person counts it, row) pairs: CSV data rows start at 2, after the header."""
-    if path.suffix.lower() == ".json":
+    if kind == "json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise BadInput(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+            raise BadInput(f"{where}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise BadInput(f"{where}: JSON nested too deep") from None
         if not isinstance(data, list):
-            raise BadInput(f"{path}: expected a JSON list of complaints")
+            raise BadInput(f"{where}: expected a JSON list of complaints")
         return list(enumerate(data, start=1))
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
+    try:
+        reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
         unknown = [f for f in reader.fieldnames or [] if f not in ROW_FIELDS]
         if unknown:
-            raise BadInput(f"{path}: row 1: unknown column(s) {', '.join(unknown)} (known: {', '.join(ROW_FIELDS)})")
-        return [(n, {k: v for k, v in row.items() if v not in ("", None)}) for n, row in enumerate(reader, start=2)]
-    raise BadInput(f"{path}: use a .json or .csv file")
+            raise BadInput(f"{where}: row 1: unknown column(s) {', '.join(unknown)} (known: {', '.join(ROW_FIELDS)})")
+        return [(n, {k: v for k, v in row.items() if k is not None and v not in ("", None)})
+                for n, row in enumerate(reader, start=2)]
+    except csv.Error as exc:
+        raise BadInput(f"{where}: not a CSV text ({exc})") from None
 
 
 def _intake(row: dict[str, Any], now: datetime, problems: list[str]) -> Intake | None:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from desk import views
 from desk.config import Settings
-from desk.directory import Directory
+from desk.directory import SYSTEM, Directory
 from desk.errors import (
     BadInput,
     ConcurrentUpdate,
@@ -86,6 +86,7 @@ class Filed:
     created: bool  # False when the idempotency key had already filed it
 
 
+UNKNOWN_CALLER = "(no valid token)"  # the actor of a refusal recorded for a request nobody signed
 SOURCE_UNNAMED = "desk"  # the source of a reference given by staff without naming its system
 
 
@@ -165,8 +166,10 @@ class Desk:
                 if mark in known:
                     number, digest = known[mark]
                     if digest is not None and r.digest is not None and digest != r.digest:
-                        what = "Idempotency-Key" if mark[0] == "key" else f"external_id of {source}"
-                        raise KeyReused(f"{mark[1]!r}: this {what} already filed {number} with different content; "
+                        # An API key is stored scoped (a digest): name it as the caller sent it, by kind.
+                        what = ("this Idempotency-Key" if mark[1].startswith("api:") else f"key {mark[1]!r}"
+                                ) if mark[0] == "key" else f"external_id {mark[1]!r} of {source}"
+                        raise KeyReused(f"{what} already filed {number} with different content; "
                                         "a new complaint needs a new key")
                     return number
             return None
@@ -373,6 +376,19 @@ class Desk:
                 filters = replace(filters, source=reader)
         return views.list_page(self, filters, now)
 
+    def receipt(self, number: str) -> views.Receipt:
+        return views.receipt(self, number)
+
+    def refuse_unknown_caller(self, number: str, trigger: str, now: datetime) -> None:
+        """A verb asked with no valid token is kept on the complaint's record, as any refusal is."""
+        try:
+            with UnitOfWork(self.engine) as uow:
+                asked = uow.complaints.get(number)
+        except DeskError:
+            return  # no such complaint, or no database: nothing to record it on
+        self._record_refusal(asked, trigger, UNKNOWN_CALLER, now,
+                             NotPermitted("no valid API token was given"))
+
     def tasks(self, person: str, now: datetime) -> views.Tasks:
         return views.tasks(self, person, now)
 
@@ -577,9 +593,13 @@ class Desk:
             with UnitOfWork(self.engine) as uow:
                 loaded = asked = uow.complaints.get(number, for_update=True)
                 if expected_version is not None and expected_version != loaded.version:
+                    last = loaded.complaint.events[-1]
+                    changed = loaded.updated_at or last.at
+                    # The sweep saves escalations without a timeline event: then "the desk" changed it.
+                    who = last.actor if changed == last.at else SYSTEM
                     raise ConcurrentUpdate(
-                        f"{number} is at version {loaded.version}, not {expected_version}: someone changed it "
-                        "since you looked; nothing was saved"
+                        f"{number} is at version {loaded.version}, not {expected_version}: {who} changed it at "
+                        f"{changed.isoformat(timespec='seconds')} since you looked; nothing was saved"
                     )
                 c = loaded.complaint
                 policy = self.book.for_complaint(c, uow)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from desk.errors import BadInput
+from desk.errors import BadInput, NotFound
 from desk.lanes import LANES, TIERS
 from desk.privacy import mask_name, mask_phone
 from desk.redact import Complainant, scrub, scrub_values
@@ -309,6 +309,45 @@ class Upcoming(View):
     soonest: list[UpcomingTimer]
 
 
+class Receipt(View):
+    """What filing a complaint answers, the same on every replay of it."""
+
+    number: str
+    family: str
+    channel: str
+    received_at: datetime
+    first_responder: str
+    source: str | None
+    external_id: str | None
+
+
+class LadderStep(View):
+    level: int
+    action: str
+    at: datetime
+    notify: list[str]
+
+
+class StageExplained(View):
+    stage: str
+    due_at: datetime
+    basis: str
+    explanation: str
+    escalations: list[LadderStep]
+
+
+class Explanation(View):
+    """`desk policy explain` and `GET /policies/{family}/explain`: every stage's deadline for a
+    complaint of a type received at a moment, and why (holidays, make-up days, business hours)."""
+
+    type: str
+    family: str
+    tier: str
+    policy_version: str
+    received_at: datetime
+    stages: list[StageExplained]
+
+
 # -- builders ---------------------------------------------------------------------------------
 
 Hide = Callable[[str], str]
@@ -444,6 +483,32 @@ def upcoming(desk: Desk, now: datetime, within: timedelta, tiers: Iterable[str] 
                               soonest=[UpcomingTimer(**row) for row in schedule.soonest
                                        if row["due_at"] <= now + within]))
     return found
+
+
+def receipt(desk: Desk, number: str) -> Receipt:
+    with desk.reading() as uow:
+        found = queries.receipt(uow.connection, number)
+    if found is None:
+        raise NotFound(f"no complaint {number}")
+    return Receipt(**found)
+
+
+def explain(policy: Policy, type_key: str, tier: str | None, received_at: datetime) -> Explanation:
+    if type_key not in policy.spec.types:
+        raise BadInput(f"type: '{type_key}' is not a {policy.family} complaint type "
+                       f"(known: {', '.join(policy.spec.types)})")
+    if tier is not None and tier not in {t.value for t in Tier}:
+        raise BadInput(f"tier: '{tier}' is not a tier (urgent, important, general)")
+    chosen = policy.tier_of(type_key, tier)
+    deadlines = policy.deadlines_from("received", type_key, chosen, received_at)
+    return Explanation(
+        type=type_key, family=str(policy.family), tier=str(chosen), policy_version=policy.version,
+        received_at=received_at,
+        stages=[StageExplained(stage=d.stage, due_at=d.due_at, basis=d.basis, explanation=d.explanation,
+                               escalations=[LadderStep(level=s.level, action=s.action, at=s.due_at,
+                                                       notify=list(s.notify))
+                                            for s in policy.ladder(chosen, d, received_at)])
+                for d in deadlines])
 
 
 def _tier_order(tier: str | None) -> int:

@@ -87,6 +87,12 @@ def list_complaints(db: Connection, filters: Filters, now: datetime) -> list[dic
     return rows
 
 
+def receipt(db: Connection, number: str) -> dict[str, Any] | None:
+    row = db.execute(select(C.c.number, C.c.family, C.c.channel, C.c.received_at, C.c.first_responder, C.c.source,
+                            C.c.external_id).where(C.c.number == number)).mappings().first()
+    return dict(row) if row else None
+
+
 def board(db: Connection, now: datetime) -> dict[str, Any]:
     by_state = db.execute(select(C.c.tier, C.c.status, func.count()).group_by(C.c.tier, C.c.status)).all()
     overdue = db.execute(select(C.c.tier, func.count()).where(and_(OPEN, _overdue(now))).group_by(C.c.tier)).all()
