@@ -34,6 +34,11 @@ class Directory:
         this complaint (first responder, handler, head, or `source`: the integration that filed it)."""
         spec = self.org.people.get(person)
         roles = set(spec.roles) if spec else set()
+        if complaint is not None:
+            # Toward one complaint, `handler` is what the person is to it, not a job title: a
+            # handler of other complaints does not see this complainant unmasked. (A department
+            # head stays one everywhere: the authority ladder ranks heads, not relations.)
+            roles.discard("handler")
         if spec is not None and not self.org.is_integration(person):
             roles.add(STAFF)
         if source is not None and person == source:

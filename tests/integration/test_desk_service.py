@@ -228,7 +228,8 @@ def test_two_people_acting_at_once_one_wins_and_the_other_is_told(desk: Desk) ->
         thread.join(timeout=60)
     errors = [r for r in results.values() if isinstance(r, ConcurrentUpdate)]
     assert len(results) == 2 and len(errors) == 1
-    assert "someone changed it since you looked; nothing was saved" in str(errors[0])
+    assert f"is at version {seen + 1}, not {seen}: zhao-min changed it at 2026-11-23T01:05:00+00:00 since you " \
+           "looked; nothing was saved" in str(errors[0])
     with desk.reading() as uow:
         loaded = uow.complaints.get(number)
         stored = uow.complaints.events(loaded.id)
