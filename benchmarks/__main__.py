@@ -50,7 +50,9 @@ def run_all(quick: bool, full: bool) -> dict[str, Any]:
     found = machine()
     if found["postgresql"] is None:  # say so now, not after the SQLite runs
         raise BenchError(f"PostgreSQL at {ADMIN_URL} is not reachable (set DESK_BENCH_POSTGRES_URL)")
-    result: dict[str, Any] = {"machine": found, "lifecycle": {}, "sweep": {}, "scale_out": {}, "tiers": {}}
+    result: dict[str, Any] = {"machine": found, "startup": {}, "lifecycle": {}, "sweep": {}, "scale_out": {},
+                              "tiers": {}}
+    result["startup"] = run_module("startup")["startup"]  # seconds; first, on a machine not yet warm from the rest
     for db in DATABASES:
         lifecycle = run_module("lifecycle", "--n", str(plan["lifecycle_n"]), "--db", db)
         result["lifecycle"][db] = lifecycle["lifecycle"][db]

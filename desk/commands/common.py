@@ -7,16 +7,18 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
 from desk.commands.output import fail
 from desk.config import Settings
 from desk.errors import DeskError
-from desk.service import Desk
 from policies import PolicyError
 from states import ComplaintError
+
+if TYPE_CHECKING:
+    from desk.service import Desk
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,6 +42,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def open_desk() -> Desk:
+    from desk.service import Desk  # the storage stack, imported only by the commands that open the desk
+
     return Desk.open(Settings.from_env())
 
 

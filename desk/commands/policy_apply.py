@@ -6,16 +6,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from desk.commands.common import AS_HELP, actor, now, open_desk, print_json, reports_errors
 from desk.commands.output import fail
-from desk.service import Desk, Reapplied
-from desk.timers import Rescheduled
 from states import Family
+
+if TYPE_CHECKING:  # `desk policy check` and friends need no storage: open_desk imports it for `apply`
+    from desk.service import Desk, Reapplied
+    from desk.timers import Rescheduled
 
 
 @reports_errors
