@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -21,6 +22,7 @@ from desk.api.guard import BodyGuard
 from desk.config import Settings
 from desk.service import Desk
 from desk.tokens import Tokens
+from desk.verbs import VERBS
 
 PREFIX = "/api/v1"
 PROBLEM_SCHEMA = {
@@ -31,6 +33,19 @@ PROBLEM_SCHEMA = {
                    "errors": {"type": "array", "items": {"type": "object"}}},
     "description": "RFC 9457 problem details",
 }
+
+
+def _link_the_journey(schema: dict[str, Any]) -> None:
+    """OpenAPI links: a filed complaint's number leads to reading it and to every verb, and a
+    verb's answer back to the complaint; generated clients (and schemathesis) follow them."""
+    by_number = {"number": "$response.body#/number"}
+    onward = {"read": {"operationId": "read_complaint", "parameters": by_number},
+              **{verb.method: {"operationId": verb.method, "parameters": by_number} for verb in VERBS}}
+    paths = schema["paths"]
+    for status in ("200", "201"):
+        paths[f"{PREFIX}/complaints"]["post"]["responses"][status]["links"] = onward
+    for verb in VERBS:
+        paths[f"{PREFIX}/complaints/{{number}}/{verb.name}"]["post"]["responses"]["200"]["links"] = onward
 
 
 def create_app(desk: Desk | None = None, clock: Callable[[], datetime] = system_clock) -> FastAPI:
@@ -58,6 +73,7 @@ def create_app(desk: Desk | None = None, clock: Callable[[], datetime] = system_
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes)
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            _link_the_journey(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -32,9 +32,11 @@ IfMatch = Annotated[str | None, Header(
                                                  "someone changed it since")]
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"description": text, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-    for status, text in ((401, "no valid token"), (403, "the policy does not permit it"), (404, "no such complaint"),
+    for status, text in ((400, "a malformed header or body (not UTF-8, JSON nested too deep)"),
+                         (401, "no valid token"), (403, "the policy does not permit it"), (404, "no such complaint"),
                          (409, "not allowed in the complaint's state, or a key reused"),
-                         (412, "changed since you read it"), (422, "a field is invalid"),
+                         (412, "changed since you read it"), (413, "the body is too large"),
+                         (422, "a field is invalid"),
                          (503, "the database is unavailable"))}
 DETAILS = ("occurred_at", "location", "people_involved", "order_no", "shop", "trade_success_at")
 WITHIN = re.compile(r"^(\d{1,4})([smhd])$")
@@ -61,6 +63,7 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 @router.post("/complaints", status_code=201, response_model=views.Receipt, tags=["intake"],
+             operation_id="file_complaint",
              summary="File a complaint (受理); the same key or reference files it once",
              responses={200: {"description": "a replay: this key or reference already filed it",
                               "model": views.Receipt}, **PROBLEMS})
@@ -96,7 +99,7 @@ BATCH_BODY = {
 
 @router.post("/complaints/batch", response_model=BatchFiled, tags=["intake"], openapi_extra={"requestBody": BATCH_BODY},
              summary="File many: every bad row reported at once, nothing filed from a rejected batch",
-             responses={**PROBLEMS, 415: PROBLEMS[422] | {"description": "neither JSON nor CSV"}})
+             responses={**PROBLEMS, 415: {**PROBLEMS[422], "description": "neither JSON nor CSV"}})
 async def file_batch(request: Request, who: Caller) -> BatchFiled:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("application/json", "text/csv"):
@@ -132,6 +135,7 @@ def list_complaints(ctx: Context, who: Caller, at: Now,
 
 
 @router.get("/complaints/{number}", response_model=views.ComplaintView, tags=["complaints"],
+            operation_id="read_complaint",
             summary="A complaint: timeline, deadlines with verdicts, time to breach, next escalation",
             responses=PROBLEMS)
 def read_complaint(number: Number, response: Response, ctx: Context, who: Caller, at: Now,
@@ -161,6 +165,7 @@ def _verb_route(verb: Verb) -> None:
 
     act.__name__ = verb.method
     router.add_api_route(f"/complaints/{{number}}/{verb.name}", act, methods=["POST"], response_model=VerbDone,
+                         operation_id=verb.method,
                          tags=["verbs"], summary=verb.summary, description=(body_type.__doc__ or "").strip(),
                          responses=PROBLEMS)
 

@@ -100,8 +100,13 @@ class Complaints:
         found = self.sql.fetch_one(bump, {"counter": name, "n": n})
         last = found["value"] if found else None
         if last is None:
-            self.db.execute(insert(counters), {"name": name, "value": n})
-            last = n
+            # The year's first filing creates its counter; two first filings at once must not
+            # clash on it (a unique violation on PostgreSQL), so the insert adds to a row the
+            # other transaction made meanwhile.
+            upsert = INSERT_ONCE[self.db.dialect.name](counters).values(name=name, value=n)
+            last = self.db.execute(upsert.on_conflict_do_update(
+                index_elements=[counters.c.name], set_={"value": counters.c.value + upsert.excluded.value}
+            ).returning(counters.c.value)).scalar_one()
         return [f"{name}-{number:06d}" for number in range(last - n + 1, last + 1)]
 
     def filed_under(self, keys: list[str], source: str | None, external_ids: list[str]
