@@ -1,4 +1,5 @@
-"""The served deployments of `desk up`: one process per tier, watched and stopped together.
+"""The served processes of `desk up`: the deployments, one process per tier, and the HTTP API
+(`desk serve`), watched and stopped together.
 
 Each tier's deployments are served by a process of their own (`python -m deployments.serve
 --tier T`), so a long general sweep never takes the place of an urgent run. Their output goes
@@ -20,29 +21,35 @@ from pathlib import Path
 from desk.errors import DeskError
 from desk.lanes import TIERS
 
+API = "api"
+
 
 @dataclass
 class ServedTiers:
     logs: Path
+    api_port: int | None = None  # also serve the HTTP API on this port
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
-        for tier in TIERS:
-            log = self.log_of(tier).open("ab")
-            self.processes[tier] = subprocess.Popen(
-                [sys.executable, "-m", "deployments.serve", "--tier", tier], env=dict(os.environ),
+        commands = {tier: ["-m", "deployments.serve", "--tier", tier] for tier in TIERS}
+        if self.api_port is not None:
+            commands[API] = ["-m", "desk", "serve", "--port", str(self.api_port)]
+        for name, arguments in commands.items():
+            log = self.log_of(name).open("ab")
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, *arguments], env=dict(os.environ),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # stopped in order, by us
 
-    def log_of(self, tier: str) -> Path:
-        return self.logs / f"served-{tier}.log"
+    def log_of(self, name: str) -> Path:
+        return self.logs / ("api.log" if name == API else f"served-{name}.log")
 
     def check(self) -> None:
         """Raises when a served process has exited on its own, naming its log."""
-        for tier, process in self.processes.items():
+        for name, process in self.processes.items():
             if process.poll() is not None:
-                raise DeskError(f"the {tier} tier's served deployments stopped (exit code "
-                                f"{process.returncode}); see {self.log_of(tier)}")
+                what = "the HTTP API" if name == API else f"the {name} tier's served deployments"
+                raise DeskError(f"{what} stopped (exit code {process.returncode}); see {self.log_of(name)}")
 
     def watch(self, every_s: float = 1.0) -> None:
         """Returns never; raises as soon as a served process exits on its own."""

@@ -21,11 +21,13 @@ from desk.served import ServedTiers
 @reports_errors
 def up(
     port: Annotated[int, typer.Option(help="port of the local Prefect server and its UI")] = 4200,
+    api_port: Annotated[int, typer.Option(help="port of the desk's HTTP API (desk serve)")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="demo policies (minutes stand for hours) and a stream "
                                                       "of complaints from the seed scenarios")] = False,
 ) -> None:
     """Start (or reuse) the local Prefect server, bring the database up to date, serve the flows
-    (one process per tier) and create the automations. Ctrl-C stops everything this command started."""
+    (one process per tier) and the HTTP API, and create the automations. Ctrl-C stops everything
+    this command started."""
     _stop_on_signals()
     settings = Settings.from_env()
     server = PrefectServer(home=settings.home / "prefect", port=port)
@@ -43,11 +45,15 @@ def up(
     from desk.service import Desk
 
     Desk.open(Settings.from_env()).engine.dispose()  # migrations now, not in the first flow run
-    served = ServedTiers(settings.home / "prefect")
+    served = ServedTiers(settings.home / "prefect", api_port=api_port)
     try:
         served.start()
         typer.echo(f"serving the urgent, important and general tiers' deployments, one process each "
                    f"(logs: {served.log_of('urgent').parent}/served-*.log)")
+        typer.echo(f"HTTP API at http://127.0.0.1:{api_port}/api/v1, docs at http://127.0.0.1:{api_port}/docs "
+                   f"(log: {served.log_of('api')}); a token: desk token create --for ID --as MANAGER")
+        if demo:
+            typer.echo(f"demo token for the 12345 hotline account: {_demo_token()}")
         for line in _apply_automations(served):
             typer.echo(f"automation: {line}")
         served.watch()
@@ -60,6 +66,22 @@ def up(
         if started:
             server.stop()
             typer.echo("Prefect server stopped")
+
+
+def _demo_token() -> str:
+    """A day's token for the demo's hotline integration, so a visitor can try the API at once."""
+    from datetime import UTC, datetime, timedelta
+
+    from desk.service import Desk
+    from desk.tokens import Tokens
+
+    desk = Desk.open(Settings.from_env())
+    try:
+        return Tokens(desk.engine, desk.directory).create(
+            actor="ma-jing", person="hotline-12345", now=datetime.now(UTC), lifetime=timedelta(days=1),
+            label="desk up --demo").token
+    finally:
+        desk.engine.dispose()
 
 
 def _apply_automations(served: ServedTiers, within_s: float = 120.0) -> list[str]:

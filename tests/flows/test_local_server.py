@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import prefect.settings
 import pytest
 from prefect.client.orchestration import SyncPrefectClient, get_client
@@ -95,9 +96,10 @@ def test_the_served_sweep_deployment_runs_and_reports(tmp_path: Path) -> None:
 def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
     import signal
 
-    port = _free_port()
+    port, api_port = _free_port(), _free_port()
     env = {**os.environ, "DESK_HOME": str(tmp_path), "DESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}"}
-    up = subprocess.Popen([sys.executable, "-m", "desk", "up", "--port", str(port)], env=env,
+    up = subprocess.Popen([sys.executable, "-m", "desk", "up", "--port", str(port), "--api-port", str(api_port)],
+                          env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server = PrefectServer(home=tmp_path / "prefect", port=port)
     try:
@@ -117,6 +119,9 @@ def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
                                until=lambda found: all(r.state and r.state.is_final() for r in found.values()),
                                within=240, what="a run of each of the six sweep deployments to end")
             published = {(a.flow_run_id, a.key) for a in client.read_artifacts()}
+        # Beside the flows, the HTTP API: it answers, and refuses a caller without a token.
+        unsigned = eventually(lambda: _status(f"http://127.0.0.1:{api_port}/api/v1/board"), until=lambda s: s > 0,
+                              within=60, what="the API `desk up` serves to answer")
         up.send_signal(signal.SIGTERM)  # what a service manager sends; Ctrl-C takes the same path
         output, _ = up.communicate(timeout=90)
     finally:
@@ -124,6 +129,7 @@ def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
             up.kill()
     assert up.returncode == 0, output
     assert "Prefect started" in output and "Prefect server stopped" in output
+    assert unsigned == 401 and f"HTTP API at http://127.0.0.1:{api_port}/api/v1" in output
     assert sorted(a.name for a in automations) == ["urgent-escalation-to-duty-manager",
                                                    "urgent-sweep-stalled-or-failed"]
     assert "automation: urgent-escalation-to-duty-manager" in output
@@ -140,6 +146,14 @@ def test_desk_up_serves_and_stops_everything_it_started(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "prefect").glob("served-*.log")) == [
         "served-general.log", "served-important.log", "served-urgent.log"]
     assert not _processes_with(f"DESK_HOME={tmp_path}")
+
+
+def _status(url: str) -> int:
+    """The answer's status, or 0 while nothing listens yet."""
+    try:
+        return httpx.get(url, timeout=5).status_code
+    except httpx.TransportError:
+        return 0
 
 
 def _processes_with(setting: str) -> list[int]:
