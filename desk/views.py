@@ -123,6 +123,12 @@ class RefusalView(View):
     reason: str
 
 
+class UnmaskingView(View):
+    person: str
+    at: datetime
+    via: str
+
+
 class Contact(View):
     """The complainant as this reader may see them: masked unless `revealed`."""
 
@@ -167,6 +173,7 @@ class ComplaintView(View):
     handoffs: list[HandOffView]
     approvals: list[ApprovalView]
     refusals: list[RefusalView]
+    unmaskings: list[UnmaskingView] = Field(description="who saw the complainant unmasked, when, through what")
 
 
 class ListRow(View):
@@ -365,6 +372,7 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
         loaded = uow.complaints.get(number)
         person = uow.complaints.complainant(loaded.id)
         refused = uow.refusals.of(loaded.id)
+        unmasked = uow.unmaskings.of(loaded.id)
         timers = uow.timers.keys_of(loaded.id)
         policy = desk.book.for_complaint(loaded.complaint, uow)
         if authorize is not None:  # refused before anything of the complaint is read further
@@ -403,6 +411,7 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
                                 note=hide(a.note) if a.note else a.note) for a in c.approvals],
         refusals=[RefusalView(trigger=r["trigger"], actor=r["actor"], at=r["at"], kind=r["kind"], status=r["status"],
                               reason=hide(r["reason"])) for r in refused],
+        unmaskings=[UnmaskingView(**row) for row in unmasked],
     )
 
 

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -129,37 +129,18 @@ def explain(
     if type_key not in policy.spec.types:
         fail(f"--type: '{type_key}' is not a type in {policy.source}")
     moment = _moment(received_at, policy)
-    chosen = policy.tier_of(type_key, tier)
-    deadlines = policy.deadlines_from("received", type_key, chosen, moment)
-    result: dict[str, Any] = {
-        "type": type_key,
-        "family": str(policy.family),
-        "tier": str(chosen),
-        "policy_version": policy.version,
-        "received_at": moment.isoformat(),
-        "stages": [
-            {
-                "stage": d.stage,
-                "due_at": d.due_at.isoformat(),
-                "basis": d.basis,
-                "explanation": d.explanation,
-                "escalations": [
-                    {"level": s.level, "action": s.action, "at": s.due_at.isoformat(), "notify": list(s.notify)}
-                    for s in policy.ladder(chosen, d, moment)
-                ],
-            }
-            for d in deadlines
-        ],
-    }
+    from desk.views import explain as explained  # the read model the API serves too
+
+    result = explained(policy, type_key, tier, moment)
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
     name = policy.type(type_key).name
-    table = Table(title=escape(f"{name.zh} {name.en} · {chosen} · {policy.family} policy {policy.version}"))
+    table = Table(title=escape(f"{name.zh} {name.en} · {result.tier} · {policy.family} policy {policy.version}"))
     table.add_column("stage")
     table.add_column("due")
     table.add_column("basis")
     table.add_column("why")
-    for d in deadlines:
+    for d in result.stages:
         table.add_row(d.stage, d.due_at.strftime("%a %Y-%m-%d %H:%M"), d.basis, d.explanation)
     console.print(table)

@@ -76,6 +76,17 @@ def test_a_hotline_complaint_walked_to_closed_over_http(api: ApiServer) -> None:
     assert [row["number"] for row in own] == [number] and own[0]["complainant"] == "王** 138****5678"
     assert theirs.status_code == 200 and theirs.json()["complainant"]["revealed"] is False
 
+    # Unmasking: for those the policy names (the handler of round two, a department head), recorded.
+    with api.client("he-ping") as head, api.client("hotline-12345") as hotline, api.client("li-na") as agent:
+        revealed = head.get(f"/complaints/{number}", params={"reveal": "true"}).json()["complainant"]
+        refused = [hotline.get(f"/complaints/{number}", params={"reveal": "true"}),
+                   agent.get(f"/complaints/{number}", params={"reveal": "true"})]
+        audit = agent.get(f"/complaints/{number}").json()["unmaskings"]
+    assert revealed["name"] == "王建国" and revealed["phone"] == "13812345678" and revealed["revealed"] is True
+    assert [r.status_code for r in refused] == [403, 403]
+    assert all("王建国" not in r.text and "13812345678" not in r.text for r in refused)
+    assert [(u["person"], u["via"]) for u in audit] == [("he-ping", "api")]
+
 
 def test_a_stale_version_and_a_wrong_state_are_refused_with_what_to_do(api: ApiServer) -> None:
     with api.client("li-na") as agent:
