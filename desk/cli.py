@@ -43,7 +43,8 @@ COMMANDS: dict[str, Lazy] = {
                  "Register a complaint (受理). Whoever files it is its first responder until it is closed."),
     "up": Lazy("desk.commands.up:up",
                "Start (or reuse) the local Prefect server, bring the database up to date, serve the flows\n"
-               "(one process per tier) and create the automations. Ctrl-C stops everything this command started."),
+               "(one process per tier) and the HTTP API, and create the automations. Ctrl-C stops everything\n"
+               "this command started."),
     "export": Lazy("desk.commands.export:export",
                    "Complaints for analysis: state, type, tier, times, first responder, handler, every event (name, "
                    "time,\nactor, arguments) and each stage deadline met or missed."),

@@ -96,7 +96,8 @@ def test_every_command_is_listed_with_its_own_summary() -> None:
         command = cli.load(name, lazy.target)
         assert command is not None, f"COMMANDS[{name!r}]: {lazy.target} does not define it"
         first_paragraph = inspect.cleandoc(command.help or "").split("\n\n")[0]
-        assert lazy.summary == first_paragraph, f"COMMANDS[{name!r}].summary: copy the docstring's first paragraph"
+        assert lazy.summary == first_paragraph, (
+            f"desk/cli.py: COMMANDS[{name!r}].summary must be its docstring's first paragraph, {first_paragraph!r}")
     for target in {lazy.target for lazy in cli.COMMANDS.values() if lazy.target.endswith(":register")}:
         module, _, _ = target.partition(":")
         app = typer.Typer()
