@@ -2,16 +2,16 @@
 
 Personal data (names, phones, addresses, what was said) lives only in `complainants`;
 every other table, and everything that leaves the database, carries complaint numbers.
+
+Plain Core tables on one MetaData (what the migrations compare with): the desk writes SQL, never
+ORM objects, and leaving sqlalchemy.orm unimported keeps `desk show` quick to start.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from typing import Any, cast
-
 from sqlalchemy import (
     Boolean,
+    Column,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +23,6 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from desk.lanes import CALLBACK_KINDS, ESCALATION_KINDS
 from desk.store.types import Json, UTCDateTime
@@ -36,120 +35,107 @@ NAMING = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
 
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+metadata = MetaData(naming_convention=NAMING)
 
 
-class ComplaintRow(Base):
-    __tablename__ = "complaints"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+complaints = Table(
+    "complaints", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("idempotency_key", String(128), unique=True),
     # Who filed it from outside (an integration account) and under which reference of theirs
     # (a 12345 工单号, a call id): unique per source, so a re-sent complaint is filed once.
-    source: Mapped[str | None] = mapped_column(String(64))
-    external_id: Mapped[str | None] = mapped_column(String(128))
+    Column("source", String(64)),
+    Column("external_id", String(128)),
     # A digest of the intake as filed: the same key with a different body is refused, not replayed.
-    intake_digest: Mapped[str | None] = mapped_column(String(64))
-    family: Mapped[str] = mapped_column(String(16))
-    type: Mapped[str | None] = mapped_column(String(64))
-    tier: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(32))
-    first_responder: Mapped[str] = mapped_column(String(64))
-    handler: Mapped[str] = mapped_column(String(64))
-    department: Mapped[str | None] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16))
-    policy_version: Mapped[str | None] = mapped_column(String(64))
-    round: Mapped[int] = mapped_column(Integer, default=1)
-    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
-    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock: bumped by every save
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    Column("intake_digest", String(64)),
+    Column("family", String(16), nullable=False),
+    Column("type", String(64)),
+    Column("tier", String(16)),
+    Column("status", String(32), nullable=False),
+    Column("first_responder", String(64), nullable=False),
+    Column("handler", String(64), nullable=False),
+    Column("department", String(64)),
+    Column("channel", String(16), nullable=False),
+    Column("policy_version", String(64)),
+    Column("round", Integer, nullable=False, default=1),
+    Column("reopen_count", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=1),  # optimistic lock: bumped by every save
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     # The rest of the aggregate (findings, resolutions, revisits, escalations, evidence...),
     # written whole with the row so that a complaint loads in one read.
-    record: Mapped[dict[str, Any]] = mapped_column(Json)
+    Column("record", Json, nullable=False),
+    Index(None, "status", "tier"),
+    Index(None, "handler"),
+    Index(None, "first_responder"),
+    Index(None, "source", "external_id", unique=True),
+)
 
-    __table_args__ = (
-        Index(None, "status", "tier"),
-        Index(None, "handler"),
-        Index(None, "first_responder"),
-        Index(None, "source", "external_id", unique=True),
-    )
-
-
-class ComplainantRow(Base):
-    """Who complained: kept apart, never copied into events, timers, logs or Prefect."""
-
-    __tablename__ = "complainants"
-
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    email: Mapped[str | None] = mapped_column(String(200))
-    address: Mapped[str | None] = mapped_column(String(500))
-    description: Mapped[str] = mapped_column(Text)  # what happened, in their words
-    request: Mapped[str | None] = mapped_column(Text)  # what they ask for
+# Who complained: kept apart, never copied into events, timers, logs or Prefect.
+complainants = Table(
+    "complainants", metadata,
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(40)),
+    Column("email", String(200)),
+    Column("address", String(500)),
+    Column("description", Text, nullable=False),  # what happened, in their words
+    Column("request", Text),  # what they ask for
     # The rest of the registration form (登记表): when and where it happened, people involved,
     # and for a shop's complaint its order, shop and trade-success date.
-    details: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    Column("details", Json),
+)
 
+# The audit trail: append-only, one row per accepted trigger (and the receipt).
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("source", String(32)),
+    Column("dest", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("data", Json, nullable=False),
+    UniqueConstraint("complaint_id", "seq"),
+)
 
-class EventRow(Base):
-    """The audit trail: append-only, one row per accepted trigger (and the receipt)."""
+handoffs = Table(
+    "handoffs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("from_handler", String(64), nullable=False),
+    Column("to_handler", String(64), nullable=False),
+    Column("to_department", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("bounce", Boolean, nullable=False),
+    UniqueConstraint("complaint_id", "seq"),
+)
 
-    __tablename__ = "events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(40))
-    trigger: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str | None] = mapped_column(String(32))
-    dest: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    data: Mapped[dict[str, Any]] = mapped_column(Json)
-
-    __table_args__ = (UniqueConstraint("complaint_id", "seq"),)
-
-
-class HandOffRow(Base):
-    __tablename__ = "handoffs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(Integer)
-    from_handler: Mapped[str] = mapped_column(String(64))
-    to_handler: Mapped[str] = mapped_column(String(64))
-    to_department: Mapped[str | None] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    bounce: Mapped[bool] = mapped_column(Boolean)
-
-    __table_args__ = (UniqueConstraint("complaint_id", "seq"),)
-
-
-class ApprovalRow(Base):
-    __tablename__ = "approvals"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    approval_no: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(40))
-    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
-    requested_by: Mapped[str] = mapped_column(String(64))
-    approver: Mapped[str] = mapped_column(String(64))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    note: Mapped[str | None] = mapped_column(Text)
-    cosigner: Mapped[str | None] = mapped_column(String(64))  # 会同: the second decider, if any
-    signed_by: Mapped[list[str] | None] = mapped_column(Json)
-
-    __table_args__ = (UniqueConstraint("complaint_id", "approval_no"), Index(None, "approver", "status"))
+approvals = Table(
+    "approvals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False),
+    Column("approval_no", Integer, nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("amount", Numeric(12, 2)),
+    Column("requested_by", String(64), nullable=False),
+    Column("approver", String(64), nullable=False),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("decided_at", UTCDateTime()),
+    Column("note", Text),
+    Column("cosigner", String(64)),  # 会同: the second decider, if any
+    Column("signed_by", Json),
+    UniqueConstraint("complaint_id", "approval_no"),
+    Index(None, "approver", "status"),
+)
 
 
 def pending_of(kinds: tuple[str, ...]) -> str:
@@ -161,176 +147,130 @@ def pending_of(kinds: tuple[str, ...]) -> str:
 PENDING_ESCALATIONS = pending_of(ESCALATION_KINDS)
 PENDING_CALLBACKS = pending_of(CALLBACK_KINDS)
 
-
-class TimerRow(Base):
-    """A deadline as data: fired once (unique key), cleared when its stage is met."""
-
-    __tablename__ = "timers"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))  # stage_deadline | escalation | revisit | evidence_deadline
+# A deadline as data: fired once (unique key), cleared when its stage is met.
+timers = Table(
+    "timers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(24), nullable=False),  # stage_deadline | escalation | revisit | evidence_deadline
     # The tier whose sweeps fire it (desk.lanes): the complaint's, urgent before classification.
-    tier: Mapped[str] = mapped_column(String(16))
-    stage: Mapped[str] = mapped_column(String(32))
-    level: Mapped[int] = mapped_column(Integer)  # ladder level / revisit attempt; 0 for a stage deadline
-    round: Mapped[int] = mapped_column(Integer)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    met_by: Mapped[list[str]] = mapped_column(Json)  # states whose entry clears it
-    detail: Mapped[dict[str, Any]] = mapped_column(Json)  # action, notify roles, on_expiry trigger
+    Column("tier", String(16), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("level", Integer, nullable=False),  # ladder level / revisit attempt; 0 for a stage deadline
+    Column("round", Integer, nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("fired_at", UTCDateTime()),
+    Column("done_at", UTCDateTime()),
+    Column("met_by", Json, nullable=False),  # states whose entry clears it
+    Column("detail", Json, nullable=False),  # action, notify roles, on_expiry trigger
+    UniqueConstraint("complaint_id", "kind", "stage", "level", "round"),
+    # "What is due now in this lane" is a range scan over one tier's pending rows of one job.
+    Index("ix_timers_due_escalations", "tier", "due_at", sqlite_where=text(PENDING_ESCALATIONS),
+          postgresql_where=text(PENDING_ESCALATIONS)),
+    Index("ix_timers_due_callbacks", "tier", "due_at", sqlite_where=text(PENDING_CALLBACKS),
+          postgresql_where=text(PENDING_CALLBACKS)),
+    Index(None, "complaint_id", "done_at"),
+)
 
-    __table_args__ = (
-        UniqueConstraint("complaint_id", "kind", "stage", "level", "round"),
-        # "What is due now in this lane" is a range scan over one tier's pending rows of one job.
-        Index("ix_timers_due_escalations", "tier", "due_at", sqlite_where=text(PENDING_ESCALATIONS),
-              postgresql_where=text(PENDING_ESCALATIONS)),
-        Index("ix_timers_due_callbacks", "tier", "due_at", sqlite_where=text(PENDING_CALLBACKS),
-              postgresql_where=text(PENDING_CALLBACKS)),
-        Index(None, "complaint_id", "done_at"),
-    )
+# The organisation directory, synced from policies/org.yaml.
+people = Table(
+    "people", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("department", String(64)),
+    Column("roles", Json, nullable=False),
+    Column("on_duty", Boolean, nullable=False, default=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
 
+departments = Table(
+    "departments", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("head", String(64)),
+)
 
-class PersonRow(Base):
-    """The organisation directory, synced from policies/org.yaml."""
+# Every policy version a complaint was classified under, kept so its later deadlines
+# (feedback, revisits) follow the version it started with, not today's file.
+policy_versions = Table(
+    "policy_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("family", String(16), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("loaded_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("family", "version"),
+)
 
-    __tablename__ = "people"
+# Per-year complaint number sequences (TS-2026-000123), bumped inside the filing transaction.
+counters = Table(
+    "counters", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    department: Mapped[str | None] = mapped_column(String(64))
-    roles: Mapped[list[str]] = mapped_column(Json)
-    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+# A personal API token: only its SHA-256 digest is kept; the token is shown once.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person", String(64), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("label", String(200)),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+)
 
+# Every time someone saw a complainant's details unmasked: who, when, which complaint, through what.
+unmaskings = Table(
+    "unmaskings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("person", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("via", String(16), nullable=False),  # cli | api | console
+)
 
-class DepartmentRow(Base):
-    __tablename__ = "departments"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    head: Mapped[str | None] = mapped_column(String(64))
-
-
-class PolicyVersionRow(Base):
-    """Every policy version a complaint was classified under, kept so its later deadlines
-    (feedback, revisits) follow the version it started with, not today's file."""
-
-    __tablename__ = "policy_versions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    family: Mapped[str] = mapped_column(String(16))
-    version: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
-    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (UniqueConstraint("family", "version"),)
-
-
-class CounterRow(Base):
-    """Per-year complaint number sequences (TS-2026-000123), bumped inside the filing transaction."""
-
-    __tablename__ = "counters"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer)
-
-
-class ApiTokenRow(Base):
-    """A personal API token: only its SHA-256 digest is kept; the token is shown once."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person: Mapped[str] = mapped_column(String(64))
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str | None] = mapped_column(String(200))
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class UnmaskingRow(Base):
-    """Every time someone saw a complainant's details unmasked: who, when, which complaint, through what."""
-
-    __tablename__ = "unmaskings"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
-    person: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    via: Mapped[str] = mapped_column(String(16))  # cli | api | console
-
-
-# Core handles on the tables, typed as such (an ORM class's __table__ is typed as a FromClause).
-complaints = cast(Table, ComplaintRow.__table__)
-complainants = cast(Table, ComplainantRow.__table__)
-events = cast(Table, EventRow.__table__)
-handoffs = cast(Table, HandOffRow.__table__)
-approvals = cast(Table, ApprovalRow.__table__)
-timers = cast(Table, TimerRow.__table__)
-people = cast(Table, PersonRow.__table__)
-departments = cast(Table, DepartmentRow.__table__)
-policy_versions = cast(Table, PolicyVersionRow.__table__)
-counters = cast(Table, CounterRow.__table__)
-api_tokens = cast(Table, ApiTokenRow.__table__)
-unmaskings = cast(Table, UnmaskingRow.__table__)
-
-
-class RefusalRow(Base):
-    """A trigger the desk said no to (wrong state, no authority, a stale version): who asked
-    for what, when, and the reason they were given. Kept apart from `events`, which holds only
-    what happened, so a refusal never changes the complaint or its version."""
-
-    __tablename__ = "refusals"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    trigger: Mapped[str] = mapped_column(String(40))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
+# A trigger the desk said no to (wrong state, no authority, a stale version): who asked
+# for what, when, and the reason they were given. Kept apart from `events`, which holds only
+# what happened, so a refusal never changes the complaint or its version.
+refusals = Table(
+    "refusals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     # wrong_state | not_permitted | refused_by_rule | conflict | bad_input
-    kind: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(32))  # the complaint's state when it was asked
-    reason: Mapped[str] = mapped_column(Text)
+    Column("kind", String(24), nullable=False),
+    Column("status", String(32), nullable=False),  # the complaint's state when it was asked
+    Column("reason", Text, nullable=False),
+    Index(None, "complaint_id"),
+)
 
-    __table_args__ = (Index(None, "complaint_id"),)
-
-
-refusals = cast(Table, RefusalRow.__table__)
-
-
-class OutboxRow(Base):
-    """Notifications owed (escalation notices, callback requests), written in the transaction that
-    owes them and delivered afterwards with retries. Person ids and complaint numbers only."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+# Notifications owed (escalation notices, callback requests), written in the transaction that
+# owes them and delivered afterwards with retries. Person ids and complaint numbers only.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True),
     # None for a notice about the desk itself (an urgent sweep that failed or stalled).
-    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    number: Mapped[str] = mapped_column(String(32))
-    recipient: Mapped[str] = mapped_column(String(64))  # a person id from the directory
-    kind: Mapped[str] = mapped_column(String(32))  # escalation | callback_due | duty_alert ...
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE")),
+    Column("number", String(32), nullable=False),
+    Column("recipient", String(64), nullable=False),  # a person id from the directory
+    Column("kind", String(32), nullable=False),  # escalation | callback_due | duty_alert ...
     # The lane tier of what owes it: each tier's sweeps deliver their own notices first, so an
     # urgent notice never queues behind a general backlog's (duty alerts are urgent).
-    tier: Mapped[str] = mapped_column(String(16))
+    Column("tier", String(16), nullable=False),
     # What a notice asked for from outside (a Prefect automation's event) is owed once per key,
     # however often the automation fires for the same event.
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(Json)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (
-        Index("ix_outbox_pending", "tier", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
-              postgresql_where=text("delivered_at IS NULL")),
-    )
-
-
-outbox = cast(Table, OutboxRow.__table__)
+    Column("dedupe_key", String(200), unique=True),
+    Column("payload", Json, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("delivered_at", UTCDateTime()),
+    Column("last_error", Text),
+    Index("ix_outbox_pending", "tier", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
+          postgresql_where=text("delivered_at IS NULL")),
+)

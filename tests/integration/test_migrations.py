@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 
 from desk.service import Desk
 from desk.store import schema
-from desk.store.tables import Base, outbox, timers
+from desk.store.tables import metadata, outbox, timers
 from tests.integration.conftest import open_desk
 from tests.support import at
 
@@ -23,7 +23,7 @@ PERSON = {"name": "王建国", "phone": "13812345678", "description": "楼道三
 
 def test_the_migrations_build_the_tables_the_code_declares(desk: Desk) -> None:
     with desk.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
 
 
