@@ -17,7 +17,6 @@ import hmac
 import json
 import re
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -89,6 +88,8 @@ class WebhookNotifier:
         timestamp, delivery = str(int(self.clock())), delivery_id(notification)
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, DELIVERY_HEADER: delivery,
                    SIGNATURE_HEADER: signature(self._key, timestamp, delivery, body)}
+        import urllib.request  # here: a command that sends nothing skips loading http, ssl and email
+
         request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             if not 200 <= response.status < 300:

@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
-import pendulum
-
 from policies.durations import Duration, Offset
+
+if TYPE_CHECKING:
+    import pendulum
 
 MAX_SCAN_DAYS = 3 * 366  # a working-day count that finds no working day in 3 years is a broken calendar
 
@@ -78,10 +79,13 @@ class BusinessCalendar:
     ) -> None:
         if not opens < closes:
             raise ValueError(f"business hours must open before they close ({opens}-{closes})")
+        _import_pendulum()
         self.tz = pendulum.timezone(timezone)
         self._zone = ZoneInfo(timezone)
         self.timezone = timezone
         self.opens, self.closes = opens, closes
+        import holidays  # here, not at the top: see _import_pendulum
+
         self._official = holidays.country_holidays(country, subdiv=subdivision)
         self._extra_holidays = frozenset(extra_holidays)
         self._extra_workdays = frozenset(extra_workdays)
@@ -265,6 +269,14 @@ class BusinessCalendar:
             return self.add(due_local, step).due if offset.sign > 0 else self.subtract(due_local, step)
         seconds = datetime.__sub__(due_local, self.local(start)).total_seconds() * float(offset.fraction)
         return self._later(due_local, seconds=offset.sign * round(seconds))
+
+
+def _import_pendulum() -> None:
+    """pendulum (and holidays) are imported when the first calendar is made, not with this module,
+    so a command that computes no deadline (`desk show`) does without them (~10 ms each). Every
+    use of pendulum here is in a calendar's methods: the name is bound by the time one runs."""
+    global pendulum
+    import pendulum
 
 
 def _day(moment: datetime) -> date:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any
 
-import holidays
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -152,7 +151,9 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: each model's validator is built when a file is first validated, not on import, so a
+    # command whose policies come from the parse cache (desk/policybook.py) never builds them (~15 ms).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Bilingual(Spec):
@@ -170,6 +171,8 @@ class CalendarSpec(Spec):
     @model_validator(mode="after")
     def _holidays_are_known(self) -> CalendarSpec:
         # Checked here, or `desk policy check` passes a file whose calendar fails on first use.
+        import holidays  # here, not at the top: importing the schema stays quick (see BusinessCalendar)
+
         try:
             holidays.country_holidays(self.country, subdiv=self.subdivision)
         except NotImplementedError as exc:  # how the holidays package says "no such country or subdivision"
