@@ -102,7 +102,7 @@ def board(db: Connection, now: datetime) -> dict[str, Any]:
     ).all()
     return {
         "by_tier_and_state": [{"tier": t, "state": s, "count": n} for t, s, n in by_state],
-        "overdue_by_tier": {str(t): n for t, n in overdue},
+        "overdue_by_tier": {t: n for t, n in overdue},  # None: not classified yet
         "open_by_escalation_level": {int(lv): n for lv, n in levels},
         "open": sum(n for _, s, n in by_state if s not in TERMINAL),
         "total": sum(n for _, _, n in by_state),
