@@ -47,7 +47,8 @@ def test_the_board_names_an_unclassified_complaint_and_orders_tiers(desk: Desk) 
 def test_pages_follow_one_another_without_gaps_or_repeats(desk: Desk) -> None:
     t = at("2026-11-23 09:00")
     filed = []
-    for i, kind in enumerate(["cleaning_late", "service_attitude", "cleaning_late", "unreasonable_fees", "service_attitude"]):
+    kinds = ["cleaning_late", "service_attitude", "cleaning_late", "unreasonable_fees", "service_attitude"]
+    for i, kind in enumerate(kinds):
         number = desk.file(actor="li-na", now=t.replace(minute=i), family="property", complainant=PERSON).number
         desk.classify(number, actor="li-na", now=t.replace(minute=i), type=kind)
         filed.append(number)
