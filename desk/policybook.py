@@ -18,13 +18,13 @@ import os
 import pickle
 import tempfile
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pydantic
 import pydantic_core
 import yaml
-from holidays.version import __version__ as holidays_version
 
 import policies
 import states
@@ -144,7 +144,8 @@ def _parser_fingerprint() -> bytes:
         root = Path(package.__file__ or "").parent
         for module in sorted(root.rglob("*.py")):
             digest.update(str(module.relative_to(root)).encode() + b"\0" + module.read_bytes() + b"\0")
-    for version in (pydantic.VERSION, pydantic_core.__version__, yaml.__version__, holidays_version):
+    # holidays' version from its metadata: importing the package would load every country's calendar.
+    for version in (pydantic.VERSION, pydantic_core.__version__, yaml.__version__, metadata.version("holidays")):
         digest.update(version.encode() + b"\0")
     return digest.digest()
 

@@ -51,7 +51,8 @@ def seconds_to(due_at: datetime | None, now: datetime) -> int | None:
 
 
 class View(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use: `desk show` builds the few it needs, not all thirty at import.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Deadline(View):
