@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = {"transitions_per_s", "floor_per_s", "ratio", "p50_ms", "p99_ms", "peak_rss_mb"}
 SWEEP_FIGURES = {"open", "due", "fire_s", "fired_per_s", "empty_sweep_ms", "peak_rss_mb"}
+API_FIGURES = {"requests", "complete", "duration_s", "requests_per_s", "by_kind", "conflicts", "errors"}
 
 
 def bench(tmp_path: Path, *args: str, timeout: int = 300) -> dict[str, Any]:
@@ -59,6 +60,22 @@ def test_scale_out_shares_the_due_set_between_two_sweepers_without_double_firing
     assert {"one_per_s", "two_per_s", "ratio"} <= figures.keys()
 
 
+@pytest.mark.parametrize(("db", "workers"), [("sqlite", "1,2"), ("postgresql", "1")])
+def test_api_serves_the_mix_over_http_and_in_process_without_errors(tmp_path: Path, db: str, workers: str) -> None:
+    # 60 requests per configuration; two workers once (starting them is most of the time).
+    result = bench(tmp_path, "benchmarks.api", "--requests", "60", "--clients", "3", "--seed", "14",
+                   "--workers", workers, "--db", db)
+    figures = result["api"][db]
+    runs = ["in_process", *(f"workers_{n}" for n in workers.split(","))]
+    for run in runs:
+        assert figures[run].keys() >= API_FIGURES
+        assert figures[run]["requests"] == 60 and figures[run]["complete"]
+        assert figures[run]["errors"] == 0, figures[run]["error_samples"]
+        assert figures[run]["by_kind"].keys() == {"intake", "verb", "show", "list", "tasks"}
+        assert sum(kind["requests"] for kind in figures[run]["by_kind"].values()) == 60
+    assert all(figures[f"ratio_{n}"] > 0 for n in workers.split(",")) and figures["target_ratio"] == 0.7
+
+
 def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "benchmarks.sweep", "--open", "ten"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
@@ -69,11 +86,12 @@ def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_make_bench_quick_merges_every_benchmark_into_one_json(tmp_path: Path) -> None:
     result = bench(tmp_path, "benchmarks", "--quick", timeout=600)
-    assert set(result) == {"machine", "lifecycle", "sweep", "scale_out", "tiers"}
+    assert set(result) == {"machine", "startup", "lifecycle", "sweep", "scale_out", "tiers", "api"}
     assert all(result["lifecycle"][db].keys() >= FIGURES for db in ("sqlite", "postgresql"))
     assert all(run.keys() >= SWEEP_FIGURES for db in ("sqlite", "postgresql") for run in result["sweep"][db])
     assert result["scale_out"]["double_fired"] == 0
     assert all(result["tiers"][db]["fired_twice"] == 0 for db in ("sqlite", "postgresql"))
+    assert all(result["api"][db]["workers_1"]["errors"] == 0 for db in ("sqlite", "postgresql"))
 
 
 @pytest.mark.slow
