@@ -415,7 +415,7 @@ class Desk:
     # -- policy versions --------------------------------------------------------------
     def on_other_versions(self, family: str) -> list[tuple[str, str]]:
         """(number, version) of the open complaints that follow an older version of the policy."""
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return queries.on_other_versions(uow.connection, family, self.book.current(family).version)
 
     def reapply_policy(self, family: str, *, actor: str, now: datetime, dry_run: bool,
@@ -498,7 +498,7 @@ class Desk:
 
     def scheduled(self, lane: Lane, now: datetime) -> Schedule:
         """What the lane will fire next: counts due soon and the soonest timers (numbers only)."""
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return queries.scheduled(uow.connection, lane, now)
 
     def alert_duty_managers(self, *, reason: str, key: str, now: datetime, number: str | None = None,
@@ -578,11 +578,11 @@ class Desk:
 
     def daily_report(self, family: str, since: datetime, now: datetime) -> dict[str, Any]:
         """The manager's morning read for one family (see store.queries.daily_report)."""
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return queries.daily_report(uow.connection, family, since, now)
 
     def next_due_at(self, lanes: Sequence[Lane] = LANES) -> datetime | None:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return uow.timers.next_due_at(lanes)
 
     # -- the shared path of every verb ------------------------------------------------
@@ -632,8 +632,8 @@ class Desk:
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
-        """A read-only unit of work for queries (show, list, board, tasks)."""
-        with UnitOfWork(self.engine) as uow:
+        """A read-only unit of work for queries (show, list, board, tasks): no write lock."""
+        with UnitOfWork(self.engine, read_only=True) as uow:
             yield uow
 
 

@@ -62,7 +62,7 @@ class Tokens:
         """A manager sees every token; anyone else their own."""
         self.directory.require(actor)
         whose = None if self.directory.may_manage_tokens(actor) else actor
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return [TokenInfo(**row) for row in uow.tokens.listed(whose)]
 
     def revoke(self, *, actor: str, token_id: int, now: datetime) -> None:
@@ -82,7 +82,7 @@ class Tokens:
         person has left the directory since."""
         if not token.startswith(PREFIX) or len(token) > 200:
             return None
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             person = uow.tokens.holder(digest(token), now)
         found = self.directory.org.people.get(person or "")
         return person if found is not None and found.active else None

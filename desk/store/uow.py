@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from desk.errors import DatabaseUnavailable
 from desk.store.access import Tokens, Unmaskings
+from desk.store.engine import READ_ONLY
 from desk.store.prepared import Statements
 from desk.store.refusals import Refusals
 from desk.store.repository import Complaints, Outbox, Timers
@@ -20,12 +21,16 @@ UNREACHABLE = (OperationalError, InterfaceError)
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        """`read_only`: the unit only reads (lists, a complaint's page, a token's holder). On
+        SQLite it then takes no write lock, so readers never queue behind writers."""
+        self.engine, self.read_only = engine, read_only
 
     def __enter__(self) -> UnitOfWork:
         try:
             self.connection: Connection = self.engine.connect()
+            if self.read_only:
+                self.connection = self.connection.execution_options(**{READ_ONLY: True})
             self.transaction = self.connection.begin()
         except UNREACHABLE as error:
             if not _is_unreachable(error):

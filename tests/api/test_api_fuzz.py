@@ -31,7 +31,12 @@ def fuzz(api: ApiServer, token: str | None, examples: int, report: Path) -> tupl
     return (int(generated.group(1)) if generated else 0), result.stdout[-4000:] if result.returncode else ""
 
 
-@pytest.mark.parametrize("caller", ["li-na", "he-ping", "ma-jing", "hotline-12345", None])
+# Every caller on SQLite; on PostgreSQL (the same routes over another store) an agent and nobody.
+PAIRS = [*(("sqlite", caller) for caller in ("li-na", "he-ping", "ma-jing", "hotline-12345", None)),
+         ("postgresql", "li-na"), ("postgresql", None)]
+
+
+@pytest.mark.parametrize(("database_url", "caller"), PAIRS, indirect=["database_url"])
 def test_the_api_answers_every_generated_request_as_its_document_says(api: ApiServer, caller: str | None,
                                                                       tmp_path: Path) -> None:
     generated, failures = fuzz(api, api.tokens[caller] if caller else None, 20, tmp_path / "schemathesis.txt")
