@@ -300,9 +300,9 @@ def test_personal_data_stays_in_the_desk(desk_env: Path, round_the_clock: Path,
     # The search finds what it seeks: the full export and --reveal show all four.
     full = Search()
     full.text("full export", cli("export"))
-    full.text("desk show --reveal --json", cli("show", cases.followed, "--reveal", "--json"))
-    revealed = cli("show", cases.followed, "--reveal")
+    full.text("desk show --reveal --json", cli("show", cases.followed, "--reveal", "--json", "--as", "ma-jing"))
+    revealed = cli("show", cases.followed, "--reveal", "--as", "ma-jing")
     assert all(secret in revealed for secret in (NAME, PHONE))
-    for text in (cli("export"), cli("show", cases.followed, "--reveal", "--json")):
+    for text in (cli("export"), cli("show", cases.followed, "--reveal", "--json", "--as", "ma-jing")):
         assert all(secret in text for secret in SECRETS)
     assert all(n > 0 for n in full.hits.values()), full.lines
