@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from desk.commands.common import reports_errors
-from desk.config import Settings
+from desk.config import Settings, mark_demo
 from desk.errors import DeskError
 from desk.prefect_server import PrefectServer
 from desk.served import ServedTiers
@@ -34,11 +34,12 @@ def up(
     started = server.start()
     typer.echo(f"Prefect {'started' if started else 'already running'}: UI at {server.ui_url}")
     os.environ.update(server.environment())
-    feeder = None
+    feeder, mark = None, None
     if demo:
         from desk.demo import DemoFeed
 
         os.environ["DESK_POLICY_DIR"] = str(DemoFeed.policy_dir())
+        mark = mark_demo(settings.home, DemoFeed.policy_dir())
         feeder = DemoFeed(Settings.from_env())
         feeder.start()
         typer.echo(f"demo: policies from {DemoFeed.policy_dir()}, a complaint every {feeder.every_s:.0f} s")
@@ -63,6 +64,8 @@ def up(
         served.stop()
         if feeder is not None:
             feeder.stop()
+        if mark is not None:
+            mark.unlink(missing_ok=True)
         if started:
             server.stop()
             typer.echo("Prefect server stopped")
