@@ -20,7 +20,7 @@ from desk.api.models import BatchFiled, IntakeBody, VerbDone
 from desk.api.problems import MEDIA_TYPE, Problem
 from desk.intake import parse_rows
 from desk.service import Outcome
-from desk.verbs import VERBS, Body, Verb
+from desk.verbs import VERBS, Verb
 
 router = APIRouter()
 NUMBER = r"^[A-Z]{1,4}-\d{4}-\d{6,9}$"
@@ -190,4 +190,4 @@ def within(text: str) -> timedelta:
     return span
 
 
-__all__ = ["Body", "router", "within"]
+__all__ = ["router", "within"]
