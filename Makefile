@@ -8,7 +8,7 @@ LOCKED := $(VENV)/.locked
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: test demo lint typecheck imports pytest bench bench-quick lock lock-upgrade test-latest mutate clean
+.PHONY: test demo browser lint typecheck imports pytest bench bench-quick lock lock-upgrade test-latest mutate clean
 
 # A new lock means a new environment: rebuilding from nothing leaves no package the lock dropped.
 $(LOCKED): $(LOCK)
@@ -35,8 +35,17 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The console's tests drive Debian's chromium (never a downloaded browser). As root (CI) a missing
+# one is installed; otherwise those tests skip, saying why. CJK glyphs for its screenshots.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ echo "installing Debian's chromium for the console's browser tests"; \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null || \
+		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }; } \
+		|| echo "no chromium and not root: the console's browser tests will skip"; }
 
 test: lint typecheck imports pytest
 

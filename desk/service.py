@@ -33,7 +33,7 @@ from desk.intake import Intake
 from desk.lanes import LANES, TIERS, Lane, Schedule
 from desk.notify import Notification, Notifier
 from desk.policybook import PolicyBook
-from desk.store import queries, schema
+from desk.store import queries, repeats, schema
 from desk.store.engine import Engine, first_in_line, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.repository import Loaded
@@ -50,8 +50,19 @@ from desk.timers import (
     timer_rows,
     wanted,
 )
+from desk.verbs import VERBS
 from policies import Policy
-from states import Complaint, ComplaintError, DomainEvent, Family, Tier, TriggerNotAllowed, fire, receive
+from states import (
+    Complaint,
+    ComplaintError,
+    DomainEvent,
+    Family,
+    Tier,
+    TriggerNotAllowed,
+    allowed_triggers,
+    fire,
+    receive,
+)
 
 
 @dataclass(frozen=True)
@@ -363,6 +374,30 @@ class Desk:
                 uow.unmaskings.add(complaint_id=complaint_id, person=reader, at=now, via=via)
                 uow.commit()
         return view
+
+    def complaint_page(self, number: str, now: datetime, *, reader: str) -> tuple[views.ComplaintView, list[str]]:
+        """The complaint as a person works it: the page, and the verbs this person may take in its
+        state (the machine's allowed triggers that the policy's permissions grant them). A verb's
+        own conditions (findings before resolving...) are the machine's to check when it is asked."""
+        actions: list[str] = []
+
+        def authorize(c: Complaint, source: str | None, policy: Policy) -> None:
+            self.directory.check(policy, c, "read", reader, source)
+            open_now = set(allowed_triggers(c.family, c.status))
+            actions.extend(verb.name for verb in VERBS if verb.trigger in open_now
+                           and self.directory.may(policy, c, verb.trigger, reader, source))
+
+        _, view = views.complaint_view(self, number, now, authorize=authorize)
+        return view, actions
+
+    def repeats(self, *, phone: str | None, name: str | None, now: datetime, reader: str,
+                within: timedelta = timedelta(days=90)) -> list[views.Repeat]:
+        """The intake form's hint: this complainant's open complaints and those of the last
+        `within`, by number and state only (the hint shows no one's details)."""
+        self._staff_only(reader, "look up a complainant's complaints")
+        with self.reading() as uow:
+            found = repeats.same_complainant(uow.connection, phone=phone, name=name, since=now - within)
+        return [views.Repeat(**row) for row in found]
 
     def list_complaints(self, filters: views.Filters, now: datetime, *, reader: str | None = None) -> views.Page:
         """A page of the list, masked. An integration account lists only what it filed."""

@@ -15,6 +15,8 @@ from desk.store.uow import UnitOfWork
 
 PREFIX = "desk_"  # recognisable in a leaked log or a secret scanner
 MAX_LIFETIME = timedelta(days=3650)
+SESSION_LIFETIME = timedelta(hours=12)  # a working day and its overtime; then sign in again
+SESSION_LABEL = "console session"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,23 @@ class Tokens:
                                       created_at=now, expires_at=expires)
             uow.commit()
         return Issued(token_id, person, token, expires)
+
+    def open_session(self, *, person: str, now: datetime, lifetime: timedelta = SESSION_LIFETIME) -> Issued:
+        """A console session for someone who proved who they are (a valid token of their own, or
+        the demo's sign-in): a token of its own, so signing out ends it everywhere at once."""
+        self.directory.require(person)
+        token = PREFIX + secrets.token_urlsafe(32)
+        with UnitOfWork(self.engine) as uow:
+            token_id = uow.tokens.add(person=person, digest=digest(token), label=SESSION_LABEL, created_by=person,
+                                      created_at=now, expires_at=now + lifetime)
+            uow.commit()
+        return Issued(token_id, person, token, now + lifetime)
+
+    def close_session(self, token: str, now: datetime) -> None:
+        """Signing out: the session's token is revoked (a personal API token is never touched)."""
+        with UnitOfWork(self.engine) as uow:
+            uow.tokens.revoke_session(digest(token), SESSION_LABEL, now)
+            uow.commit()
 
     def listed(self, *, actor: str) -> list[TokenInfo]:
         """A manager sees every token; anyone else their own."""

@@ -317,6 +317,15 @@ class Upcoming(View):
     soonest: list[UpcomingTimer]
 
 
+class Repeat(View):
+    """Another complaint of the same complainant (the intake form's hint)."""
+
+    number: str
+    family: str
+    status: str
+    received_at: datetime
+
+
 class Receipt(View):
     """What filing a complaint answers, the same on every replay of it."""
 

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from desk import console
 from desk.api import complaints, problems, reads
 from desk.api.context import Api, system_clock
 from desk.api.guard import BodyGuard
@@ -67,6 +68,7 @@ def create_app(desk: Desk | None = None, clock: Callable[[], datetime] = system_
     problems.install(app)
     app.include_router(complaints.router, prefix=PREFIX)
     app.include_router(reads.router, prefix=PREFIX)
+    console.mount(app)  # the same process, use-cases and read models serve people's pages
 
     def openapi() -> dict[str, object]:
         if app.openapi_schema is None:

@@ -44,6 +44,11 @@ class Tokens:
                                .values(revoked_at=now))
         return bool(done.rowcount)
 
+    def revoke_session(self, digest: str, label: str, now: datetime) -> None:
+        """Revokes the token with this digest only if it is a session's (its label says so)."""
+        self.db.execute(update(K).where(and_(K.c.digest == digest, K.c.label == label, K.c.revoked_at.is_(None)))
+                        .values(revoked_at=now))
+
 
 class Unmaskings:
     def __init__(self, connection: Connection) -> None:

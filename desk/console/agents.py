@@ -1,0 +1,141 @@
+"""Agents' and handlers' pages: my queue, the complaint page with the actions this person may
+take now, and the registration form (登记表). Every page calls the same use-cases and read models
+as the API and the CLI; the desk checks the policy's permissions, the page shows its refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from desk.api.models import IntakeBody
+from desk.console.forms import fields_of, read
+from desk.console.session import Refused, Sender, Signed, context
+from desk.console.web import render
+from desk.errors import ConcurrentUpdate, DeskError, NotFound, NotPermitted
+from desk.verbs import BY_NAME, VERBS
+from states import ComplaintError
+
+router = APIRouter(include_in_schema=False)
+SOON = 3_600  # "breaching within 1 hour"
+TABS = ("all", "overdue", "soon")
+FORMS = {verb.name: fields_of(verb.body) for verb in VERBS}
+INTAKE_FIELDS = [f for f in fields_of(IntakeBody) if f.name not in ("received_at", "source", "external_id")]
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, who: Signed, tab: str = "all", tier: str = "", state: str = "",
+          family: str = "") -> Response:
+    """My queue: complaints I own or handle (soonest breach first), callbacks due, approvals asked of me."""
+    ctx = context(request)
+    now = ctx.clock()
+    tasks = ctx.desk.tasks(who.person, now)
+    rows = [c for c in tasks.complaints
+            if (not tier or c.tier == tier) and (not state or c.status == state) and (not family or c.family == family)]
+    counts = {"all": len(rows), "overdue": sum(c.overdue for c in rows),
+              "soon": sum(1 for c in rows if not c.overdue and c.seconds_to_breach is not None
+                          and c.seconds_to_breach < SOON)}
+    if tab == "overdue":
+        rows = [c for c in rows if c.overdue]
+    elif tab == "soon":
+        rows = [c for c in rows if not c.overdue and c.seconds_to_breach is not None and c.seconds_to_breach < SOON]
+    rows.sort(key=lambda c: (c.seconds_to_breach is None, c.seconds_to_breach or 0))
+    template = "_queue_rows.html" if request.headers.get("hx-request") and request.headers.get(
+        "hx-target") == "queue-rows" else "queue.html"
+    return render(request, template, who, tasks=tasks, rows=rows, tab=tab, tabs=TABS, counts=counts,
+                  chosen={"tier": tier, "state": state, "family": family}, zone=ctx.desk.zone_of(None),
+                  states=sorted({c.status for c in tasks.complaints}))
+
+
+@router.get("/complaints/{number}", response_class=HTMLResponse)
+def complaint(request: Request, number: str, who: Signed) -> Response:
+    return _page(request, number, who)
+
+
+def _page(request: Request, number: str, who: Signed, status: int = 200, **shown: Any) -> Response:
+    ctx = context(request)
+    try:
+        view, actions = ctx.desk.complaint_page(number, ctx.clock(), reader=who.person)
+    except NotFound as missing:
+        return render(request, "problem.html", who, 404, title="not_found", message=str(missing))
+    except NotPermitted as refused:
+        return render(request, "problem.html", who, 403, title="forbidden", message=str(refused))
+    return render(request, "complaint.html", who, status, c=view, actions=actions, forms=FORMS, verbs=BY_NAME,
+                  zone=view.zone, errors=shown.get("errors", {}), failed=shown.get("failed"),
+                  message=shown.get("message"), stale=shown.get("stale"), sent=shown.get("sent", {}))
+
+
+@router.post("/complaints/{number}/{verb}", response_class=HTMLResponse)
+async def act(request: Request, number: str, verb: str, who: Sender) -> Response:
+    """One action form: the verb's body from the form, If-Match from its hidden version field.
+    A stale page is never written over: it says who changed the complaint and offers a reload."""
+    found = BY_NAME.get(verb)
+    if found is None:
+        raise Refused(404, f"no action {verb!r}")
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    body, errors = read(found.body, form)
+    if body is None:
+        return _page(request, number, who, 422, errors=errors, failed=verb, sent=form)
+    ctx = context(request)
+    version = form.get("version", "")
+    expected = int(version) if version.isdigit() else None
+    try:
+        await _in_pool(found.call, ctx.desk, number, body, actor=who.person, now=ctx.clock(),
+                       expected_version=expected)
+    except ConcurrentUpdate as stale:
+        return _page(request, number, who, 412, stale=str(stale), failed=verb, sent=form)
+    except (DeskError, ComplaintError) as refused:
+        status = 403 if isinstance(refused, NotPermitted) else 404 if isinstance(refused, NotFound) else 409
+        return _page(request, number, who, status, message=str(refused), failed=verb, sent=form)
+    return RedirectResponse(f"/complaints/{number}", status_code=303)
+
+
+@router.get("/file", response_class=HTMLResponse)
+def intake(request: Request, who: Signed) -> Response:
+    return render(request, "intake.html", who, fields=INTAKE_FIELDS, errors={}, sent={}, message=None)
+
+
+@router.post("/file", response_class=HTMLResponse)
+async def file(request: Request, who: Sender) -> Response:
+    """The registration form: whoever files it is its first responder until it is closed."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    family = form.get("family")
+    zone = context(request).desk.zone_of(family if family in ("property", "enterprise") else None)
+    body, errors = read(IntakeBody, {**form, "source": "", "external_id": "", "received_at": ""}, zone)
+    if body is None or not isinstance(body, IntakeBody):
+        return render(request, "intake.html", who, 422, fields=INTAKE_FIELDS, errors=errors, sent=form, message=None)
+    ctx = context(request)
+    complainant = {k: getattr(body, k) for k in ("name", "phone", "email", "address", "description", "request")}
+    details = {k: getattr(body, k) for k in ("occurred_at", "location", "people_involved", "order_no", "shop",
+                                             "trade_success_at") if getattr(body, k) is not None}
+    try:
+        filed = await _in_pool(ctx.desk.file, actor=who.person, now=ctx.clock(), family=body.family,
+                               complainant=complainant, channel=body.channel, details=details)
+    except DeskError as refused:
+        status = 403 if isinstance(refused, NotPermitted) else 422
+        return render(request, "intake.html", who, status, fields=INTAKE_FIELDS, errors={}, sent=form,
+                      message=str(refused))
+    return RedirectResponse(f"/complaints/{filed.number}", status_code=303)
+
+
+@router.get("/file/repeats", response_class=HTMLResponse)
+def repeats(request: Request, who: Signed, phone: Annotated[str, Query(max_length=40)] = "",
+            name: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """The hint beside the form (htmx, as the agent types): the same complainant's complaints."""
+    ctx = context(request)
+    found = ctx.desk.repeats(phone=phone.strip() or None, name=name.strip() or None, now=ctx.clock(),
+                             reader=who.person, within=timedelta(days=90))
+    return render(request, "_repeats.html", who, repeats=found, zone=ctx.desk.zone_of(None))
+
+
+async def _in_pool(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """A use-case is blocking database work: off the event loop, as FastAPI does for `def` routes."""
+    return await run_in_threadpool(fn, *args, **kwargs)

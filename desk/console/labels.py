@@ -1,0 +1,115 @@
+"""The console's words in Chinese and English. A key missing in one language falls back to the
+other, then to the key itself, so a page never fails over a label."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("zh", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "desk": {"zh": "投诉受理台", "en": "Complaint Desk"},
+    "queue": {"zh": "我的待办", "en": "My queue"},
+    "file": {"zh": "登记投诉", "en": "File a complaint"},
+    "board": {"zh": "看板", "en": "Board"},
+    "policies": {"zh": "制度", "en": "Policies"},
+    "operations": {"zh": "运行", "en": "Operations"},
+    "sign_in": {"zh": "登录", "en": "Sign in"},
+    "sign_out": {"zh": "退出", "en": "Sign out"},
+    "token": {"zh": "个人令牌", "en": "Personal token"},
+    "demo_people": {"zh": "演示：选择身份登录", "en": "Demo: sign in as"},
+    "all": {"zh": "全部", "en": "All"},
+    "overdue": {"zh": "已超时", "en": "Overdue"},
+    "within_hour": {"zh": "1 小时内到期", "en": "Breaching within 1 hour"},
+    "complaints": {"zh": "投诉", "en": "Complaints"},
+    "callbacks": {"zh": "待回访", "en": "Callbacks due"},
+    "approvals": {"zh": "待审批", "en": "Approvals asked of me"},
+    "number": {"zh": "编号", "en": "Number"},
+    "family": {"zh": "类别", "en": "Family"},
+    "type": {"zh": "类型", "en": "Type"},
+    "tier": {"zh": "等级", "en": "Tier"},
+    "state": {"zh": "状态", "en": "State"},
+    "role": {"zh": "角色", "en": "Role"},
+    "owner": {"zh": "首问负责人", "en": "First responder"},
+    "handler": {"zh": "处理人", "en": "Handler"},
+    "department": {"zh": "部门", "en": "Department"},
+    "due": {"zh": "期限", "en": "Due"},
+    "time_left": {"zh": "剩余时间", "en": "Time left"},
+    "filter": {"zh": "筛选", "en": "Filter"},
+    "nothing": {"zh": "暂无", "en": "Nothing here"},
+    "attempt": {"zh": "第几次", "en": "Attempt"},
+    "action": {"zh": "事项", "en": "Action"},
+    "amount": {"zh": "金额", "en": "Amount"},
+    "requested_by": {"zh": "申请人", "en": "Asked by"},
+    "deadlines": {"zh": "各阶段期限", "en": "Stage deadlines"},
+    "stage": {"zh": "阶段", "en": "Stage"},
+    "verdict": {"zh": "结果", "en": "Verdict"},
+    "timeline": {"zh": "处理记录", "en": "Timeline"},
+    "escalations": {"zh": "升级", "en": "Escalations"},
+    "handoffs": {"zh": "转交", "en": "Hand-offs"},
+    "bounce": {"zh": "退回", "en": "bounce"},
+    "refusals": {"zh": "被拒绝的操作", "en": "Refused actions"},
+    "unmaskings": {"zh": "查看明文记录", "en": "Who saw the complainant unmasked"},
+    "actions": {"zh": "可执行的操作", "en": "What you may do now"},
+    "no_actions": {"zh": "当前状态下您没有可执行的操作", "en": "Nothing you may do in this state"},
+    "complainant": {"zh": "投诉人", "en": "Complainant"},
+    "policy_version": {"zh": "制度版本", "en": "Policy version"},
+    "received": {"zh": "受理时间", "en": "Received"},
+    "version": {"zh": "版本", "en": "Version"},
+    "stale": {"zh": "页面已过期", "en": "This page is out of date"},
+    "reload": {"zh": "重新加载", "en": "Reload"},
+    "next_escalation": {"zh": "下一次升级", "en": "Next escalation"},
+    "submit": {"zh": "提交", "en": "Submit"},
+    "name": {"zh": "姓名", "en": "Name"},
+    "phone": {"zh": "电话", "en": "Phone"},
+    "email": {"zh": "邮箱", "en": "E-mail"},
+    "address": {"zh": "地址", "en": "Address"},
+    "description": {"zh": "投诉内容", "en": "What happened"},
+    "request": {"zh": "诉求", "en": "What they ask for"},
+    "occurred_at": {"zh": "发生时间", "en": "When it happened"},
+    "location": {"zh": "发生地点", "en": "Where"},
+    "people_involved": {"zh": "涉及人员", "en": "People involved"},
+    "channel": {"zh": "渠道", "en": "Channel"},
+    "order_no": {"zh": "订单号", "en": "Order number"},
+    "shop": {"zh": "店铺", "en": "Shop"},
+    "repeat_hint": {"zh": "同一投诉人近期的投诉", "en": "The same complainant's open or recent complaints"},
+    "filed": {"zh": "已登记", "en": "Filed"},
+    "forbidden": {"zh": "无权访问", "en": "Not permitted"},
+    "not_found": {"zh": "未找到", "en": "Not found"},
+    "language": {"zh": "English", "en": "中文"},
+    "signed_in_as": {"zh": "当前用户", "en": "Signed in as"},
+    "met": {"zh": "按时", "en": "met"},
+    "missed": {"zh": "超时完成", "en": "missed"},
+    "open": {"zh": "进行中", "en": "open"},
+    "level": {"zh": "级别", "en": "Level"},
+    "at": {"zh": "时间", "en": "At"},
+    "actor": {"zh": "操作人", "en": "By"},
+    "event": {"zh": "事件", "en": "Event"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "problem": {"zh": "无法完成", "en": "Not done"},
+}
+
+
+def translator(language: str) -> Callable[[str], str]:
+    other = "en" if language == "zh" else "zh"
+
+    def t(key: str) -> str:
+        words = LABELS.get(key)
+        if words is None:
+            return key
+        return words.get(language) or words.get(other) or key
+
+    return t
+
+
+def choose(cookie: str | None, accept_language: str | None) -> str:
+    """The switch's choice if made, else the browser's first preference we speak, else Chinese."""
+    if cookie in LANGUAGES:
+        return cookie
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "zh"
