@@ -359,6 +359,24 @@ class Desk:
         """The complaint page. A `reader` must hold the policy's `read` permission (an integration:
         its own complaints); `reveal` unmasks the complainant for those the policy's `reveal`
         permits, and is recorded: who, when, which complaint, through which door."""
+        return self._read(number, now, reader, reveal, via)
+
+    def complaint_page(self, number: str, now: datetime, *, reader: str, reveal: bool = False,
+                       via: str = "console") -> tuple[views.ComplaintView, list[str]]:
+        """The complaint as a person works it: the page, and the verbs this person may take in its
+        state (the machine's allowed triggers that the policy's permissions grant them). A verb's
+        own conditions (findings before resolving...) are the machine's to check when it is asked."""
+        actions: list[str] = []
+
+        def may_take(c: Complaint, source: str | None, policy: Policy) -> None:
+            open_now = set(allowed_triggers(c.family, c.status))
+            actions.extend(verb.name for verb in VERBS if verb.trigger in open_now
+                           and self.directory.may(policy, c, verb.trigger, reader, source))
+
+        return self._read(number, now, reader, reveal, via, may_take), actions
+
+    def _read(self, number: str, now: datetime, reader: str | None, reveal: bool, via: str,
+              also: views.Authorize | None = None) -> views.ComplaintView:
         if reveal and reader is None:
             raise NotPermitted("say who is looking (--as ID or DESK_USER): unmasking a complainant is recorded")
 
@@ -367,6 +385,8 @@ class Desk:
                 self.directory.check(policy, c, "read", reader, source)
                 if reveal:
                     self.directory.check(policy, c, "reveal", reader, source)
+            if also is not None:
+                also(c, source, policy)
 
         complaint_id, view = views.complaint_view(self, number, now, reveal=reveal, authorize=authorize)
         if reveal and reader is not None:
@@ -374,21 +394,6 @@ class Desk:
                 uow.unmaskings.add(complaint_id=complaint_id, person=reader, at=now, via=via)
                 uow.commit()
         return view
-
-    def complaint_page(self, number: str, now: datetime, *, reader: str) -> tuple[views.ComplaintView, list[str]]:
-        """The complaint as a person works it: the page, and the verbs this person may take in its
-        state (the machine's allowed triggers that the policy's permissions grant them). A verb's
-        own conditions (findings before resolving...) are the machine's to check when it is asked."""
-        actions: list[str] = []
-
-        def authorize(c: Complaint, source: str | None, policy: Policy) -> None:
-            self.directory.check(policy, c, "read", reader, source)
-            open_now = set(allowed_triggers(c.family, c.status))
-            actions.extend(verb.name for verb in VERBS if verb.trigger in open_now
-                           and self.directory.may(policy, c, verb.trigger, reader, source))
-
-        _, view = views.complaint_view(self, number, now, authorize=authorize)
-        return view, actions
 
     def repeats(self, *, phone: str | None, name: str | None, now: datetime, reader: str,
                 within: timedelta = timedelta(days=90)) -> list[views.Repeat]:

@@ -60,14 +60,23 @@ def complaint(request: Request, number: str, who: Signed) -> Response:
     return _page(request, number, who)
 
 
-def _page(request: Request, number: str, who: Signed, status: int = 200, **shown: Any) -> Response:
+@router.post("/complaints/{number}/reveal", response_class=HTMLResponse)
+def reveal(request: Request, number: str, who: Sender) -> Response:
+    """The complainant's details unmasked, for those the policy's `reveal` permits; recorded."""
+    return _page(request, number, who, reveal=True)
+
+
+def _page(request: Request, number: str, who: Signed, status: int = 200, reveal: bool = False,
+          **shown: Any) -> Response:
     ctx = context(request)
     try:
-        view, actions = ctx.desk.complaint_page(number, ctx.clock(), reader=who.person)
+        view, actions = ctx.desk.complaint_page(number, ctx.clock(), reader=who.person, reveal=reveal)
     except NotFound as missing:
         return render(request, "problem.html", who, 404, title="not_found", message=str(missing))
     except NotPermitted as refused:
         return render(request, "problem.html", who, 403, title="forbidden", message=str(refused))
+    asked_of_me = any(a.status == "pending" and who.person in (a.approver, a.cosigner) for a in view.approvals)
+    actions = [a for a in actions if asked_of_me or a not in ("approve", "decline")]  # nothing to decide
     return render(request, "complaint.html", who, status, c=view, actions=actions, forms=FORMS, verbs=BY_NAME,
                   zone=view.zone, errors=shown.get("errors", {}), failed=shown.get("failed"),
                   message=shown.get("message"), stale=shown.get("stale"), sent=shown.get("sent", {}))

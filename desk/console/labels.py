@@ -86,6 +86,8 @@ LABELS: dict[str, dict[str, str]] = {
     "actor": {"zh": "操作人", "en": "By"},
     "event": {"zh": "事件", "en": "Event"},
     "reason": {"zh": "原因", "en": "Reason"},
+    "reveal": {"zh": "查看投诉人信息", "en": "Show the complainant's details"},
+    "reveal_recorded": {"zh": "查看将被记录", "en": "who looks is recorded"},
     "problem": {"zh": "无法完成", "en": "Not done"},
 }
 
