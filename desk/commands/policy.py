@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from desk.commands import policy_apply
+from desk.commands import policy_apply, policy_whatif
 from desk.commands.output import fail
 from policies import Policy, PolicyError, json_schema, load_policy, shipped_policy
 from policies.demo import check_demo
@@ -25,6 +25,7 @@ from states import Family, Tier
 
 app = typer.Typer(no_args_is_help=True, help="Check, explain, apply and export policy files.")
 app.command("apply")(policy_apply.apply)
+app.command("whatif")(policy_whatif.whatif)
 console = Console()
 
 

@@ -76,6 +76,14 @@ def test_api_serves_the_mix_over_http_and_in_process_without_errors(tmp_path: Pa
     assert all(figures[f"ratio_{n}"] > 0 for n in workers.split(",")) and figures["target_ratio"] == 0.7
 
 
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_whatif_replays_every_complaint_of_the_window(tmp_path: Path, db: str) -> None:
+    figures = bench(tmp_path, "benchmarks.whatif", "--n", "60", "--db", db)["whatif"][db]
+    assert figures["complaints"] == 60 and figures["events"] > 60 * 3 and figures["days"] == 30
+    assert figures["replay_s"] > 0 and figures["target_s"] == 60.0 and "meets_target" in figures
+    assert figures["breaches_after"] >= figures["breaches_before"]  # the draft only shortens a deadline
+
+
 def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "benchmarks.sweep", "--open", "ten"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
@@ -86,7 +94,7 @@ def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_make_bench_quick_merges_every_benchmark_into_one_json(tmp_path: Path) -> None:
     result = bench(tmp_path, "benchmarks", "--quick", timeout=600)
-    assert set(result) == {"machine", "startup", "lifecycle", "sweep", "scale_out", "tiers", "api"}
+    assert set(result) == {"machine", "startup", "lifecycle", "sweep", "scale_out", "tiers", "api", "whatif"}
     assert all(result["lifecycle"][db].keys() >= FIGURES for db in ("sqlite", "postgresql"))
     assert all(run.keys() >= SWEEP_FIGURES for db in ("sqlite", "postgresql") for run in result["sweep"][db])
     assert result["scale_out"]["double_fired"] == 0
