@@ -118,6 +118,10 @@ class Directory:
     def may_manage_tokens(self, person: str) -> bool:
         return bool(self.roles_of(person) & set(self.org.permissions.manage_tokens))
 
+    def may_manage_policies(self, person: str) -> bool:
+        """Whether `person` may open the policy workbench: org.yaml permissions.manage_policies."""
+        return bool(self.roles_of(person) & set(self.org.permissions.manage_policies))
+
     def receiver_for(self, person: str) -> str:
         """Who owns what `person` files: themselves, or for an integration account its named receiver."""
         spec = self.org.people.get(person)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from desk.console.labels import choose, translator
-from desk.console.session import Visitor
+from desk.console.session import Visitor, context
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -60,8 +60,9 @@ def language(request: Request) -> str:
 
 def render(request: Request, template: str, who: Visitor | None, status: int = 200, **data: Any) -> HTMLResponse:
     lang = language(request)
+    manages = who is not None and context(request).desk.directory.may_manage_policies(who.person)
     page = env.get_template(template).render(
-        request=request, who=who, lang=lang, t=translator(lang), csrf=who.csrf if who else "",
+        request=request, who=who, lang=lang, t=translator(lang), csrf=who.csrf if who else "", manages=manages,
         path=request.url.path, **data)
     return HTMLResponse(page, status_code=status, headers={
         # Pages carry a person's work: never cached, never framed, scripts only from here.

@@ -106,7 +106,8 @@ def test_nobody_acts_by_url_beyond_what_the_policy_grants(console: ApiServer, si
     with console.client("xiao-yu") as agent:
         version = agent.get(f"/complaints/{number}").headers["ETag"]
         for verb, body in (("classify", {"type": "cleaning_late"}), ("assign", {"handler": "zhang-li"})):
-            version = agent.post(f"/complaints/{number}/{verb}", json=body, headers={"If-Match": version}).headers["ETag"]
+            done = agent.post(f"/complaints/{number}/{verb}", json=body, headers={"If-Match": version})
+            version = done.headers["ETag"]
     with console.client("zhang-li") as handler:
         asked = handler.post(f"/complaints/{number}/request-approval",
                              json={"approver": "he-ping", "action": "resolve", "amount": "50"})

@@ -1,0 +1,118 @@
+"""Managers' pages: the policies in force as readable tables (tiers and deadlines, ladders,
+revisits, types, authority, permissions, the year's calendar), and a draft edited in the browser,
+checked as `desk policy check` checks a file: every problem at its line."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from desk.console.session import Refused, Sender, Signed, Visitor, context
+from desk.console.web import render
+from desk.whatif import what_if
+from policies import Policy, PolicyError
+from policies.loader import MAX_POLICY_BYTES, parse_policy
+from states import Family
+
+router = APIRouter(include_in_schema=False)
+
+
+def manager(request: Request, who: Visitor) -> None:
+    """Policies are managers' business: org.yaml `permissions.manage_policies` says whose."""
+    directory = context(request).desk.directory
+    if not directory.may_manage_policies(who.person):
+        allowed = ", ".join(directory.org.permissions.manage_policies)
+        raise Refused(403, f"{who.person} may not open the policy workbench: policies/org.yaml "
+                           f"permissions.manage_policies allows {allowed}")
+
+
+def family_of(family: str) -> Family:
+    try:
+        return Family(family)
+    except ValueError:
+        raise Refused(404, f"no policy family {family!r} (known: property, enterprise)") from None
+
+
+@router.get("/policies", response_class=HTMLResponse)
+def policies(request: Request, who: Signed) -> Response:
+    manager(request, who)
+    book = context(request).desk.book
+    return render(request, "policies.html", who, policies=[book.current(f) for f in Family])
+
+
+@router.get("/policies/{family}", response_class=HTMLResponse)
+def policy(request: Request, family: str, who: Signed) -> Response:
+    manager(request, who)
+    shown = context(request).desk.book.current(family_of(family))
+    year = context(request).clock().astimezone(ZoneInfo(shown.spec.timezone)).year
+    return render(request, "policy.html", who, p=shown, spec=shown.spec, days=unusual_days(shown, year), year=year)
+
+
+def unusual_days(policy: Policy, year: int) -> list[tuple[date, str, bool]]:
+    """The year's days that are not what the weekday suggests: holidays on weekdays, make-up
+    workdays (调休) on weekends, the company's own days off."""
+    found = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        kind = policy.calendar.day_kind(day)
+        if kind.working != (day.weekday() < 5):
+            found.append((day, kind.why, kind.working))
+        day += timedelta(days=1)
+    return found
+
+
+@router.get("/policies/{family}/draft", response_class=HTMLResponse)
+def draft(request: Request, family: str, who: Signed) -> Response:
+    manager(request, who)
+    current = context(request).desk.book.current(family_of(family))
+    source = Path(current.source)
+    text = source.read_text(encoding="utf-8") if source.is_file() else ""
+    return render(request, "draft.html", who, family=family, text=text, problems=None, checked=None, result=None,
+                  days=30)
+
+
+@router.post("/policies/{family}/draft", response_class=HTMLResponse)
+def check_draft(request: Request, family: str, who: Sender,
+                text: Annotated[str, Form(max_length=MAX_POLICY_BYTES)]) -> Response:
+    """Checks the draft as `desk policy check` does and shows each problem at its line."""
+    manager(request, who)
+    family_of(family)
+    checked, problems = check(text)
+    if checked is not None and str(checked.family) != family:
+        problems = [{"line": None, "key": "family",
+                     "message": f"this is a {checked.family} policy, not {family}"}]
+        checked = None
+    return render(request, "draft.html", who, 422 if problems else 200, family=family, text=text,
+                  problems=problems, checked=checked, result=None, days=30)
+
+
+def check(text: str) -> tuple[Policy | None, list[dict[str, Any]]]:
+    try:
+        return Policy(parse_policy(text, "draft"), "draft"), []
+    except PolicyError as error:
+        return None, [{"line": p.line, "key": p.key, "message": p.message} for p in error.problems]
+
+
+@router.post("/policies/{family}/draft/whatif", response_class=HTMLResponse)
+async def what_if_draft(request: Request, family: str, who: Sender,
+                        text: Annotated[str, Form(max_length=MAX_POLICY_BYTES)],
+                        days: Annotated[int, Form(ge=1, le=366)] = 30) -> Response:
+    """The draft replayed against the complaints of the last `days`: before and after, by tier
+    and stage, by escalation level, and which complaints' outcome changes (numbers only)."""
+    manager(request, who)
+    family_of(family)
+    checked, problems = check(text)
+    if checked is None or str(checked.family) != family:
+        wrong = [{"line": None, "key": "family", "message": f"this is not a {family} policy"}]
+        return render(request, "draft.html", who, 422, family=family, text=text, checked=None, result=None,
+                      days=days, problems=problems or wrong)
+    ctx = context(request)
+    result = await run_in_threadpool(what_if, ctx.desk, checked, days, now=ctx.clock())
+    return render(request, "draft.html", who, family=family, text=text, problems=[], checked=checked,
+                  result=result, days=days)
