@@ -96,6 +96,8 @@ COMMANDS: dict[str, Lazy] = {
     "states": Lazy("desk.commands.states:app", "Look at the complaint lifecycles."),
     "db": Lazy("desk.commands.db:app", "The desk's database."),
     "token": Lazy("desk.commands.token:app", "Personal API tokens: shown once, stored as a digest."),
+    "outbox": Lazy("desk.commands.outbox:app",
+                   "Notifications owed, retrying, given up (failed) or retried; retry one the desk gave up on."),
 }
 
 

@@ -122,6 +122,16 @@ class Directory:
         """Whether `person` may open the policy workbench: org.yaml permissions.manage_policies."""
         return bool(self.roles_of(person) & set(self.org.permissions.manage_policies))
 
+    def may_operate(self, person: str) -> bool:
+        """Whether `person` may act on the desk's machinery (retry a notice): org.yaml permissions.operate."""
+        return bool(self.roles_of(person) & set(self.org.permissions.operate))
+
+    def require_staff(self, person: str, what: str) -> None:
+        """Refuses an unknown person, and an integration account: operations pages are for staff."""
+        self.require(person)
+        if self.org.is_integration(person):
+            raise NotPermitted(f"{person} may not {what}: integration accounts see only the complaints they filed")
+
     def receiver_for(self, person: str) -> str:
         """Who owns what `person` files: themselves, or for an integration account its named receiver."""
         spec = self.org.people.get(person)

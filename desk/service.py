@@ -495,11 +495,13 @@ class Desk:
     # -- timers -----------------------------------------------------------------------
     def fire_due_timers(self, now: datetime, limit: int = 1000, batch: int = 200,
                         progress: Callable[[int], None] | None = None, lanes: Sequence[Lane] = LANES,
-                        office_hours: bool = False) -> list[Fired]:
+                        office_hours: bool = False, run_id: str | None = None) -> list[Fired]:
         """Fires every timer of the `lanes` due by `now` (up to `limit`), lane by lane in the order
         given (urgent first by default), in batches of one transaction each; each timer exactly
         once, whoever else is sweeping this lane or another. With `office_hours`, callbacks of a
-        family whose policy keeps them to business hours wait while its calendar is closed."""
+        family whose policy keeps them to business hours wait while its calendar is closed.
+        `run_id`, the Prefect flow run sweeping, is kept on every timer it fires: operations
+        follow a fired escalation to the run that fired it."""
         fired: list[Fired] = []
         for lane in lanes:
             families = self.callback_families(lane, now) if office_hours else None
@@ -514,7 +516,7 @@ class Desk:
                         due = uow.timers.due(now, min(batch, room), lane, families)[:room]
                         if not due:
                             break
-                        fired += self._fire_batch(uow, due, now)
+                        fired += self._fire_batch(uow, due, now, run_id)
                         uow.commit()
                 except DatabaseUnavailable as lost:
                     # Batches already committed stay fired; the one in flight was rolled back, so
@@ -559,7 +561,8 @@ class Desk:
             uow.commit()
         return added
 
-    def _fire_batch(self, uow: UnitOfWork, due: Sequence[Any], now: datetime) -> list[Fired]:
+    def _fire_batch(self, uow: UnitOfWork, due: Sequence[Any], now: datetime,
+                    run_id: str | None = None) -> list[Fired]:
         """Fires one batch of due timers with a handful of statements, whatever its size: the
         complaints are read (and on PostgreSQL locked) together, in id order, so that two
         sweepers holding timers of the same complaint wait for each other instead of
@@ -569,7 +572,7 @@ class Desk:
         for timer in due:
             by_complaint[timer.complaint_id].append(timer)
         batch = uow.complaints.get_many_by_id(list(by_complaint), for_update=True)
-        ours = uow.timers.fire_many([timer.id for timer in due], now)
+        ours = uow.timers.fire_many([timer.id for timer in due], now, run_id)
         stored = uow.timers.keys_of_many([loaded.id for loaded in batch])
         fired: list[Fired] = []
         owed: list[dict[str, Any]] = []
@@ -590,9 +593,10 @@ class Desk:
                               max_attempts: int = 8, tiers: Sequence[str] = TIERS) -> Delivery:
         """Sends what the outbox owes for the lane `tiers` (a tier's sweeps deliver that tier's);
         a failure is retried later with a growing delay (1, 2, 4 ... minutes), up to
-        `max_attempts`, after which it waits for operations."""
+        `max_attempts`, after which it waits for operations (marked given up: `desk outbox
+        --failed`; an operator's `retry_notification` grants it one more attempt)."""
         delivery = Delivery()
-        retries: list[tuple[int, datetime, str]] = []
+        retries: list[tuple[int, datetime, str, datetime | None]] = []
         with UnitOfWork(self.engine) as uow:
             for row in uow.outbox.due(now, limit, tiers):
                 contact = None
@@ -605,8 +609,9 @@ class Desk:
                 except Exception as error:  # a gateway can fail in any way; the row stays owed
                     attempts = row.attempts + 1
                     delay = timedelta(minutes=2 ** min(attempts - 1, 10))
-                    retry_at = now + delay if attempts < max_attempts else now + timedelta(days=3650)
-                    retries.append((row.id, retry_at, f"{type(error).__name__}: {error}"))
+                    given_up = attempts >= max_attempts
+                    retry_at = now + timedelta(days=3650) if given_up else now + delay
+                    retries.append((row.id, retry_at, f"{type(error).__name__}: {error}", now if given_up else None))
                     delivery.failed.append(row.id)
                 else:
                     delivery.sent.append(row.id)
@@ -675,6 +680,29 @@ class Desk:
         """A read-only unit of work for queries (show, list, board, tasks): no write lock."""
         with UnitOfWork(self.engine, read_only=True) as uow:
             yield uow
+
+    # -- operations ---------------------------------------------------------------------
+    def retry_notification(self, notification_id: int, *, actor: str, now: datetime) -> str:
+        """Makes a notice that failed due again at `now` (one more attempt, even after the desk gave
+        up on it), for those policies/org.yaml `permissions.operate` names. Who retried it and when
+        stay on the notice (desk.outbox, `desk outbox --retried`). Returns the tier whose sweep sends it."""
+        self.directory.require(actor)
+        if not self.directory.may_operate(actor):
+            allowed = ", ".join(self.directory.org.permissions.operate)
+            raise NotPermitted(f"{actor} may not retry notification #{notification_id}: "
+                               f"policies/org.yaml permissions.operate allows {allowed}")
+        with UnitOfWork(self.engine) as uow:
+            row = uow.outbox.get(notification_id)
+            if row["delivered_at"] is not None:
+                raise BadInput(f"notification #{notification_id} was sent at "
+                               f"{row['delivered_at'].isoformat(timespec='seconds')}: nothing to retry")
+            if row["last_error"] is None:
+                raise BadInput(f"notification #{notification_id} has not failed: the next sweep of the "
+                               f"{row['tier']} tier sends it")
+            if not uow.outbox.retry_now(notification_id, now, actor):
+                raise BadInput(f"notification #{notification_id} was sent meanwhile: nothing to retry")
+            uow.commit()
+        return str(row["tier"])
 
 
 def refusal_kind(refusal: DeskError | ComplaintError) -> str:

@@ -32,9 +32,13 @@ def _run_name() -> str:
 
 @task(name="fire-due-timers")
 def fire_due(lane: Lane, limit: int, batch: int) -> tuple[list[Fired], datetime] | State:
+    from prefect.runtime import flow_run
+
     now = datetime.now(UTC)
     try:
-        return open_desk().fire_due_timers(now, limit=limit, batch=batch, lanes=[lane], office_hours=True), now
+        # The run's id goes with every timer it fires: the operations page links each escalation to this run.
+        return open_desk().fire_due_timers(now, limit=limit, batch=batch, lanes=[lane], office_hours=True,
+                                           run_id=flow_run.id), now
     except DeskError as error:
         return failed(error)
 

@@ -69,6 +69,9 @@ class PersonSpec(Spec):
 class OrgPermissions(Spec):
     manage_tokens: Annotated[list[Name], BeforeValidator(_listify)] = Field(
         default_factory=lambda: ["general_manager"], description="who may create and revoke other people's API tokens")
+    operate: Annotated[list[Name], BeforeValidator(_listify)] = Field(
+        default_factory=lambda: ["general_manager", "duty_manager"],
+        description="who may act on the desk's machinery: send a notification the desk gave up on again")
     manage_policies: Annotated[list[Name], BeforeValidator(_listify)] = Field(
         default_factory=lambda: ["general_manager"],
         description="who may open the policy workbench: read, draft, check, replay and publish policies")

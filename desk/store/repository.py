@@ -47,7 +47,7 @@ TIMER_KEYS_OF = select(*TIMER_KEYS).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS_OF_MANY = select(T.c.complaint_id, *TIMER_KEYS).where(
     T.c.complaint_id.in_(bindparam("cids", expanding=True)))
 FIRE_TIMERS = update(T).where(and_(T.c.id.in_(bindparam("tids", expanding=True)), T.c.fired_at.is_(None))).values(
-    fired_at=bindparam("now")).returning(T.c.id)
+    fired_at=bindparam("now"), fired_by_run=bindparam("run")).returning(T.c.id)
 RESCHEDULE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at.is_(None), T.c.done_at.is_(None))
                                    ).values(due_at=bindparam("due_at"), met_by=bindparam("met_by"),
                                             detail=bindparam("detail"))
@@ -60,7 +60,12 @@ OUTBOX_DUE = (select(O).where(and_(O.c.delivered_at.is_(None), O.c.tier.in_(bind
 OUTBOX_DELIVERED = update(O).where(O.c.id == bindparam("oid")).values(
     delivered_at=bindparam("now"), attempts=O.c.attempts + 1, last_error=None)
 OUTBOX_RETRY = update(O).where(O.c.id == bindparam("oid")).values(
-    next_attempt_at=bindparam("retry_at"), attempts=O.c.attempts + 1, last_error=bindparam("error"))
+    next_attempt_at=bindparam("retry_at"), attempts=O.c.attempts + 1, last_error=bindparam("error"),
+    gave_up_at=bindparam("gave_up_at"))
+# An operator's retry: due now, no longer given up; only while it is still owed.
+OUTBOX_RETRY_NOW = update(O).where(and_(O.c.id == bindparam("oid"), O.c.delivered_at.is_(None))).values(
+    next_attempt_at=bindparam("now"), gave_up_at=None, retried_at=bindparam("now"),
+    retried_by=bindparam("actor")).returning(O.c.id)
 
 
 @dataclass
@@ -323,11 +328,12 @@ class Timers:
     def _skip_locked(self, query: Select[Any]) -> Select[Any]:
         return query.with_for_update(skip_locked=True) if self.postgres else query
 
-    def fire_many(self, timer_ids: list[int], now: datetime) -> set[int]:
-        """Marks timers fired in one statement; returns those this call fired (not already fired)."""
+    def fire_many(self, timer_ids: list[int], now: datetime, run_id: str | None = None) -> set[int]:
+        """Marks timers fired in one statement, by the Prefect flow run `run_id` if one is sweeping;
+        returns those this call fired (not already fired)."""
         if not timer_ids:
             return set()
-        return set(self.db.execute(FIRE_TIMERS, {"tids": timer_ids, "now": now}).scalars())
+        return set(self.db.execute(FIRE_TIMERS, {"tids": timer_ids, "now": now, "run": run_id}).scalars())
 
     def next_due_at(self, lanes: Sequence[Lane]) -> datetime | None:
         """The soonest pending due time among the lanes (each read from its own index)."""
@@ -372,8 +378,19 @@ class Outbox:
         self.sql.execute_many(self.sql.prepared("outbox_delivered", lambda: OUTBOX_DELIVERED),
                               ({"oid": oid, "now": now} for oid in outbox_ids))
 
-    def retry(self, retries: list[tuple[int, datetime, str]]) -> None:
-        """(outbox id, when to try again, what went wrong) for each notice that failed."""
+    def retry(self, retries: list[tuple[int, datetime, str, datetime | None]]) -> None:
+        """(outbox id, when to try again, what went wrong, when the desk gave up on it or None)
+        for each notice that failed."""
         self.sql.execute_many(self.sql.prepared("outbox_retry", lambda: OUTBOX_RETRY),
-                              ({"oid": oid, "retry_at": retry_at, "error": error[:2000]}
-                               for oid, retry_at, error in retries))
+                              ({"oid": oid, "retry_at": retry_at, "error": error[:2000], "gave_up_at": gave_up}
+                               for oid, retry_at, error, gave_up in retries))
+
+    def get(self, outbox_id: int) -> dict[str, Any]:
+        row = self.db.execute(select(O).where(O.c.id == outbox_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no notification #{outbox_id}")
+        return dict(row)
+
+    def retry_now(self, outbox_id: int, now: datetime, actor: str) -> bool:
+        """Makes an owed notice due at `now`, recording who asked; False if it was sent meanwhile."""
+        return self.db.execute(OUTBOX_RETRY_NOW, {"oid": outbox_id, "now": now, "actor": actor}).first() is not None

@@ -160,6 +160,9 @@ timers = Table(
     Column("round", Integer, nullable=False),
     Column("due_at", UTCDateTime(), nullable=False),
     Column("fired_at", UTCDateTime()),
+    # The Prefect flow run (its id) whose sweep fired it: operations follow a fired escalation
+    # to that run's page. None when fired outside Prefect (`desk sweep`, tests).
+    Column("fired_by_run", String(64)),
     Column("done_at", UTCDateTime()),
     Column("met_by", Json, nullable=False),  # states whose entry clears it
     Column("detail", Json, nullable=False),  # action, notify roles, on_expiry trigger
@@ -170,6 +173,9 @@ timers = Table(
     Index("ix_timers_due_callbacks", "tier", "due_at", sqlite_where=text(PENDING_CALLBACKS),
           postgresql_where=text(PENDING_CALLBACKS)),
     Index(None, "complaint_id", "done_at"),
+    # "Fired today", and breaches over a report's range: a range scan over fired rows only.
+    Index("ix_timers_fired", "fired_at", sqlite_where=text("fired_at IS NOT NULL"),
+          postgresql_where=text("fired_at IS NOT NULL")),
 )
 
 # The organisation directory, synced from policies/org.yaml.
@@ -271,6 +277,13 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("delivered_at", UTCDateTime()),
     Column("last_error", Text),
+    # Set when the desk stopped retrying (Desk.deliver_notifications' max_attempts): the notice
+    # waits for an operator. An operator's retry clears it and is recorded: who and when, last.
+    Column("gave_up_at", UTCDateTime()),
+    Column("retried_at", UTCDateTime()),
+    Column("retried_by", String(64)),
+    Index("ix_outbox_retried", "retried_at", sqlite_where=text("retried_at IS NOT NULL"),
+          postgresql_where=text("retried_at IS NOT NULL")),
     Index("ix_outbox_pending", "tier", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
           postgresql_where=text("delivered_at IS NULL")),
 )
