@@ -51,6 +51,8 @@ def up(
         served.start()
         typer.echo(f"serving the urgent, important and general tiers' deployments, one process each "
                    f"(logs: {served.log_of('urgent').parent}/served-*.log)")
+        typer.echo(f"Console at http://127.0.0.1:{api_port}/ (sign in with a token"
+                   f"{'; in the demo, as anyone of policies/org.yaml' if demo else ''})")
         typer.echo(f"HTTP API at http://127.0.0.1:{api_port}/api/v1, docs at http://127.0.0.1:{api_port}/docs "
                    f"(log: {served.log_of('api')}); a token: desk token create --for ID --as MANAGER")
         if demo:

@@ -117,6 +117,7 @@ LABELS: dict[str, dict[str, str]] = {
     "notices": {"zh": "通知", "en": "Notices"},
     "mean_margin": {"zh": "平均余量", "en": "Mean margin"},
     "before": {"zh": "现行", "en": "Before"},
+    "with_draft": {"zh": "按草案", "en": "With the draft"},
     "changed": {"zh": "结果改变的投诉", "en": "Complaints whose outcome changes"},
     "problem": {"zh": "无法完成", "en": "Not done"},
 }
