@@ -7,14 +7,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from desk.console import agents, doors, managers
+from desk.console import agents, doors, managers, operations
 from desk.console.session import Refused, SignInNeeded
 from desk.console.web import STATIC, render
 
 
 def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (doors.router, agents.router, managers.router):
+    for router in (doors.router, agents.router, managers.router, operations.router):
         app.include_router(router)
 
     @app.exception_handler(SignInNeeded)

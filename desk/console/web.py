@@ -60,10 +60,12 @@ def language(request: Request) -> str:
 
 def render(request: Request, template: str, who: Visitor | None, status: int = 200, **data: Any) -> HTMLResponse:
     lang = language(request)
-    manages = who is not None and context(request).desk.directory.may_manage_policies(who.person)
+    directory = context(request).desk.directory
+    manages = who is not None and directory.may_manage_policies(who.person)
+    operates = who is not None and directory.may_operate(who.person)
     page = env.get_template(template).render(
         request=request, who=who, lang=lang, t=translator(lang), csrf=who.csrf if who else "", manages=manages,
-        path=request.url.path, **data)
+        operates=operates, path=request.url.path, **data)
     return HTMLResponse(page, status_code=status, headers={
         # Pages carry a person's work: never cached, never framed, scripts only from here.
         "Cache-Control": "no-store",

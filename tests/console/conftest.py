@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.server import ApiServer, start_api
+from tests.api.server import CALLERS, ApiServer, start_api
 from tests.console.browser import browser  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.integration
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     home = tmp_path_factory.mktemp("console")
-    with start_api(f"sqlite:///{home / 'desk.db'}", home) as server:
+    with start_api(f"sqlite:///{home / 'desk.db'}", home, callers=(*CALLERS, "qian-bo")) as server:
         yield server
 
 
