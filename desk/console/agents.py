@@ -55,6 +55,17 @@ def queue(request: Request, who: Signed, tab: str = "all", tier: str = "", state
                   states=sorted({c.status for c in tasks.complaints}))
 
 
+@router.get("/board", response_class=HTMLResponse)
+def board(request: Request, who: Signed) -> Response:
+    """Open complaints by tier and state, overdue ones by tier, open ones by escalation level."""
+    ctx = context(request)
+    shown = ctx.desk.board(ctx.clock(), reader=who.person)
+    tiers = sorted({c.tier for c in shown.by_tier_and_state})
+    states = sorted({c.state for c in shown.by_tier_and_state})
+    cells = {(c.tier, c.state): c.count for c in shown.by_tier_and_state}
+    return render(request, "board.html", who, b=shown, tiers=tiers, states=states, cells=cells)
+
+
 @router.get("/complaints/{number}", response_class=HTMLResponse)
 def complaint(request: Request, number: str, who: Signed) -> Response:
     return _page(request, number, who)

@@ -69,6 +69,9 @@ def test_an_agent_files_and_the_complaint_is_worked_to_closed(console: ApiServer
     expect(agent.locator("#state")).to_have_text("closed")
     expect(agent.locator("#actions")).to_contain_text("Nothing you may do in this state")
     shots.take(agent, "closed")
+    agent.click("#nav-board")
+    expect(agent.locator("#board")).to_contain_text("closed")
+    shots.take(agent, "board")
 
     # The console and the API tell the same story: one timeline, every step by the person who took it.
     with console.client("li-na") as reader:
