@@ -122,6 +122,10 @@ class Directory:
         """Whether `person` may open the policy workbench: org.yaml permissions.manage_policies."""
         return bool(self.roles_of(person) & set(self.org.permissions.manage_policies))
 
+    def may_publish_policies(self, person: str) -> bool:
+        """Whether `person` may put a draft in force: org.yaml permissions.publish_policy."""
+        return bool(self.roles_of(person) & set(self.org.permissions.publish_policy))
+
     def may_operate(self, person: str) -> bool:
         """Whether `person` may act on the desk's machinery (retry a notice): org.yaml permissions.operate."""
         return bool(self.roles_of(person) & set(self.org.permissions.operate))

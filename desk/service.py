@@ -33,7 +33,7 @@ from desk.intake import Intake
 from desk.lanes import LANES, TIERS, Lane, Schedule
 from desk.notify import Notification, Notifier
 from desk.policybook import PolicyBook
-from desk.store import queries, repeats, schema
+from desk.store import policy_versions, queries, repeats, schema
 from desk.store.engine import Engine, first_in_line, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.repository import Loaded
@@ -51,7 +51,8 @@ from desk.timers import (
     wanted,
 )
 from desk.verbs import VERBS
-from policies import Policy
+from policies import Policy, parse_policy
+from policies.policy import SHIPPED
 from states import (
     Complaint,
     ComplaintError,
@@ -89,6 +90,19 @@ class Reapplied:
     before: str
     after: str
     changes: list[Rescheduled]
+
+
+@dataclass(frozen=True)
+class Published:
+    """A draft put in force: its version, the one it replaced, and the open complaints that still
+    follow an older version (re-apply moves them, after its dry run)."""
+
+    family: str
+    version: str
+    previous: str
+    by: str
+    at: datetime
+    open_on_older: int
 
 
 @dataclass(frozen=True)
@@ -457,6 +471,42 @@ class Desk:
         """(number, version) of the open complaints that follow an older version of the policy."""
         with UnitOfWork(self.engine, read_only=True) as uow:
             return queries.on_other_versions(uow.connection, family, self.book.current(family).version)
+
+    def publish_policy(self, family: str, text: str, *, actor: str, now: datetime) -> Published:
+        """Puts a draft in force as a new version of the family's policy: checked as `desk policy
+        check` checks a file, stored with who published it, written to the policy folder (what
+        every process reads when it opens the desk). Open complaints keep their version until
+        someone re-applies (`reapply_policy`, with its dry run)."""
+        self.directory.require(actor)
+        if not self.directory.may_publish_policies(actor):
+            allowed = ", ".join(self.directory.org.permissions.publish_policy)
+            raise NotPermitted(f"{actor} may not publish policies: policies/org.yaml permissions.publish_policy "
+                               f"allows {allowed}")
+        folder = self.book.folder
+        if folder.resolve() == SHIPPED.resolve():
+            raise BadInput(f"the desk reads the shipped policies ({folder}), which belong to the installation: "
+                           "set DESK_POLICY_DIR to a folder of your own (a copy of them) to publish")
+        # Stored as the file will read back: a browser sends a text area's lines ending in CRLF.
+        text = text.replace("\r\n", "\n")
+        draft = Policy(parse_policy(text, f"draft of the {family} policy"), "draft")  # PolicyError: at its line
+        if str(draft.family) != family:
+            raise BadInput(f"family: this draft is a {draft.family} policy, not {family}")
+        previous = self.book.current(family).version
+        with UnitOfWork(self.engine) as uow:
+            if not policy_versions.publish_text(uow.connection, family, draft.version, text, now, actor):
+                raise BadInput(f"version: {draft.version} was used before (in force: {previous}); "
+                               "give the draft a new version, so complaints keep the rules they started with")
+            target = folder / f"{family}.yaml"
+            staged = target.with_name(f".{target.name}.{draft.version}.tmp")
+            staged.write_text(text, encoding="utf-8")
+            staged.replace(target)  # whole or not at all; the version row commits after it
+            uow.commit()
+        self.book.load(self.engine, now)
+        return Published(family, draft.version, previous, actor, now, len(self.on_other_versions(family)))
+
+    def publications(self, family: str) -> list[dict[str, Any]]:
+        with self.reading() as uow:
+            return policy_versions.publications(uow.connection, family)
 
     def reapply_policy(self, family: str, *, actor: str, now: datetime, dry_run: bool,
                        progress: Callable[[int, int], None] | None = None) -> list[Reapplied]:

@@ -74,7 +74,10 @@ class OrgPermissions(Spec):
         description="who may act on the desk's machinery: send a notification the desk gave up on again")
     manage_policies: Annotated[list[Name], BeforeValidator(_listify)] = Field(
         default_factory=lambda: ["general_manager"],
-        description="who may open the policy workbench: read, draft, check, replay and publish policies")
+        description="who may open the policy workbench: read the policies in force, draft, check and replay")
+    publish_policy: Annotated[list[Name], BeforeValidator(_listify)] = Field(
+        default_factory=lambda: ["general_manager"],
+        description="who may publish a draft as the policy in force (a new version, on record)")
 
 
 class OrgFile(Spec):

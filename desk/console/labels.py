@@ -154,6 +154,14 @@ LABELS: dict[str, dict[str, str]] = {
     "unsatisfied": {"zh": "不满意", "en": "Unsatisfied"},
     "unreachable": {"zh": "未联系上", "en": "Unreachable"},
     "satisfaction_rate": {"zh": "满意率", "en": "Satisfaction rate"},
+    "publish": {"zh": "发布为新版本", "en": "Publish as the version in force"},
+    "publications": {"zh": "版本记录", "en": "Versions"},
+    "from_file": {"zh": "来自制度文件", "en": "read from the policy file"},
+    "published": {"zh": "已发布", "en": "Published"},
+    "reapply_dry_run": {"zh": "重新适用（试运行）", "en": "Re-apply to open complaints: dry run, nothing saved"},
+    "reapply_done": {"zh": "已重新适用", "en": "Re-applied to open complaints"},
+    "reapply_now": {"zh": "确认重新适用", "en": "Re-apply now"},
+    "deadline_changes": {"zh": "期限变化", "en": "Deadline changes"},
     "problem": {"zh": "无法完成", "en": "Not done"},
 }
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from desk.console.session import Refused, Sender, Signed, Visitor, context
 from desk.console.web import render
+from desk.errors import DeskError, NotPermitted
 from desk.whatif import what_if
 from policies import Policy, PolicyError
 from policies.loader import MAX_POLICY_BYTES, parse_policy
@@ -51,7 +52,8 @@ def policy(request: Request, family: str, who: Signed) -> Response:
     manager(request, who)
     shown = context(request).desk.book.current(family_of(family))
     year = context(request).clock().astimezone(ZoneInfo(shown.spec.timezone)).year
-    return render(request, "policy.html", who, p=shown, spec=shown.spec, days=unusual_days(shown, year), year=year)
+    return render(request, "policy.html", who, p=shown, spec=shown.spec, days=unusual_days(shown, year), year=year,
+                  publications=context(request).desk.publications(family), zone=shown.spec.timezone)
 
 
 def unusual_days(policy: Policy, year: int) -> list[tuple[date, str, bool]]:
@@ -116,3 +118,46 @@ async def what_if_draft(request: Request, family: str, who: Sender,
     result = await run_in_threadpool(what_if, ctx.desk, checked, days, now=ctx.clock())
     return render(request, "draft.html", who, family=family, text=text, problems=[], checked=checked,
                   result=result, days=days)
+
+
+@router.post("/policies/{family}/draft/publish", response_class=HTMLResponse)
+async def publish(request: Request, family: str, who: Sender,
+                  text: Annotated[str, Form(max_length=MAX_POLICY_BYTES)]) -> Response:
+    """Puts the draft in force as a new version (permissions.publish_policy), then shows what
+    re-applying it to the open complaints would change: a dry run, nothing saved."""
+    manager(request, who)
+    family_of(family)
+    ctx = context(request)
+    try:
+        done = await run_in_threadpool(ctx.desk.publish_policy, family, text, actor=who.person, now=ctx.clock())
+    except PolicyError as error:
+        problems = [{"line": p.line, "key": p.key, "message": p.message} for p in error.problems]
+        return render(request, "draft.html", who, 422, family=family, text=text, problems=problems, checked=None,
+                      result=None, days=30)
+    except NotPermitted as refused:
+        raise Refused(403, str(refused)) from None
+    except DeskError as refused:
+        problems = [{"line": None, "key": "publish", "message": str(refused)}]
+        return render(request, "draft.html", who, 409, family=family, text=text, problems=problems, checked=None,
+                      result=None, days=30)
+    return await _reapplied(request, who, family, dry_run=True, published=done)
+
+
+@router.post("/policies/{family}/reapply", response_class=HTMLResponse)
+async def reapply(request: Request, family: str, who: Sender) -> Response:
+    """Moves the open complaints on older versions to the version in force (permissions.reapply_policy)."""
+    manager(request, who)
+    family_of(family)
+    return await _reapplied(request, who, family, dry_run=False, published=None)
+
+
+async def _reapplied(request: Request, who: Visitor, family: str, *, dry_run: bool, published: Any) -> Response:
+    ctx = context(request)
+    try:
+        moved = await run_in_threadpool(ctx.desk.reapply_policy, family, actor=who.person, now=ctx.clock(),
+                                        dry_run=dry_run)
+        refused = None
+    except NotPermitted as refusal:
+        moved, refused = [], str(refusal)
+    return render(request, "published.html", who, family=family, published=published, moved=moved, dry_run=dry_run,
+                  refused=refused, version=ctx.desk.book.current(family).version, zone=ctx.desk.zone_of(family))

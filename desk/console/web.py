@@ -63,9 +63,10 @@ def render(request: Request, template: str, who: Visitor | None, status: int = 2
     directory = context(request).desk.directory
     manages = who is not None and directory.may_manage_policies(who.person)
     operates = who is not None and directory.may_operate(who.person)
+    publishes = who is not None and directory.may_publish_policies(who.person)
     page = env.get_template(template).render(
         request=request, who=who, lang=lang, t=translator(lang), csrf=who.csrf if who else "", manages=manages,
-        operates=operates, path=request.url.path, **data)
+        operates=operates, publishes=publishes, path=request.url.path, **data)
     return HTMLResponse(page, status_code=status, headers={
         # Pages carry a person's work: never cached, never framed, scripts only from here.
         "Cache-Control": "no-store",

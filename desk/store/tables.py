@@ -205,6 +205,7 @@ policy_versions = Table(
     Column("version", String(64), nullable=False),
     Column("text", Text, nullable=False),
     Column("loaded_at", UTCDateTime(), nullable=False),
+    Column("published_by", String(64)),  # who published it from the workbench; none when read from a file
     UniqueConstraint("family", "version"),
 )
 

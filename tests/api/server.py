@@ -43,6 +43,7 @@ class ApiServer:
     tokens: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
+    policy_dir: Path = SHIPPED
 
     def client(self, person: str | None = None, token: str | None = None, **kw: Any) -> httpx.Client:
         headers = {}
@@ -53,7 +54,7 @@ class ApiServer:
     def desk(self) -> Desk:
         """The same database in this process, for checks the API does not offer."""
         return Desk.open(Settings(database_url=normalise_url(self.database_url), home=self.home,
-                                  policy_dir=SHIPPED, user=None))
+                                  policy_dir=self.policy_dir, user=None))
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush; what was committed is all that is left."""
@@ -90,11 +91,16 @@ class ApiServer:
 
 
 @contextmanager
-def start_api(database_url: str, home: Path, callers: tuple[str, ...] = CALLERS) -> Iterator[ApiServer]:
+def start_api(database_url: str, home: Path, callers: tuple[str, ...] = CALLERS,
+              policy_dir: Path | None = None) -> Iterator[ApiServer]:
+    """`desk serve` on `database_url`, with the shipped policies unless `policy_dir` is given."""
     env = {**os.environ, "DESK_HOME": str(home), "DESK_DATABASE_URL": database_url}
     for variable in ("DESK_USER", "DESK_POLICY_DIR", "DESK_NOTIFY_URL"):
         env.pop(variable, None)
-    server = ApiServer(url=f"http://127.0.0.1:{free_port()}", home=home, database_url=database_url, env=env)
+    if policy_dir is not None:
+        env["DESK_POLICY_DIR"] = str(policy_dir)
+    server = ApiServer(url=f"http://127.0.0.1:{free_port()}", home=home, database_url=database_url, env=env,
+                       policy_dir=policy_dir or SHIPPED)
     desk = server.desk()  # migrates the database before the server starts
     issuer = Tokens(desk.engine, desk.directory)
     server.tokens = {person: issuer.create(actor="ma-jing", person=person, now=datetime.now(UTC)).token

@@ -3,11 +3,13 @@ kind of person, and a real browser signing in through the sign-in page."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from policies.policy import SHIPPED
 from tests.api.server import CALLERS, ApiServer, start_api
 from tests.console.browser import browser  # noqa: F401 (fixture)
 
@@ -17,7 +19,12 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     home = tmp_path_factory.mktemp("console")
-    with start_api(f"sqlite:///{home / 'desk.db'}", home, callers=(*CALLERS, "qian-bo")) as server:
+    policies = home / "policies"  # a folder of the desk's own, as in production: managers publish into it
+    policies.mkdir()
+    for shipped in SHIPPED.glob("*.yaml"):
+        shutil.copyfile(shipped, policies / shipped.name)
+    with start_api(f"sqlite:///{home / 'desk.db'}", home, callers=(*CALLERS, "qian-bo"),
+                   policy_dir=policies) as server:
         yield server
 
 

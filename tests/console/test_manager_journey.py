@@ -50,6 +50,35 @@ def test_a_manager_checks_a_draft_and_replays_it(console: ApiServer, signed_in: 
     expect(manager.locator("#whatif-stages")).to_contain_text("general")
     shots.take(manager, "what-if")
 
+    manager.click("#publish")
+    expect(manager.locator("#published-version")).to_have_text("2099.1-1")
+    expect(manager.locator("#reapplied")).to_contain_text(number)  # the dry run: open ones on 2026.11-3
+    with console.client("li-na") as reader:
+        assert reader.get(f"/complaints/{number}").json()["policy_version"] != "2099.1-1"  # nothing saved yet
+    shots.take(manager, "published-dry-run")
+    manager.click("#reapply-now")
+    expect(manager.locator("#reapplied")).to_contain_text(number)
+    with console.client("li-na") as reader:
+        assert reader.get(f"/complaints/{number}").json()["policy_version"] == "2099.1-1"
+        assert reader.get("/policies").json()[0]["version"] == "2099.1-1"  # in force for the API as well
+    manager.goto("/policies/property")
+    manager.locator("#publications summary").click()
+    expect(manager.locator("#publications")).to_contain_text("ma-jing")  # on record: who published it
+
+
+def test_publishing_needs_its_own_permission_and_a_new_version(console: ApiServer, signed_in: Any) -> None:
+    quality = signed_in("gao-yan")  # quality_team: may draft and replay, not publish
+    quality.goto("/policies/enterprise/draft")
+    assert quality.locator("#publish").count() == 0
+    text = quality.locator("#draft-text").input_value()
+    refused = quality.request.post("/policies/enterprise/draft/publish", max_redirects=0, form={
+        "text": text, "csrf_token": quality.locator("input[name=csrf_token]").first.get_attribute("value") or ""})
+    assert refused.status == 403 and "permissions.publish_policy" in refused.text()
+    manager = signed_in("ma-jing")
+    manager.goto("/policies/enterprise/draft")
+    manager.click("#publish")  # unchanged: the version in force again
+    expect(manager.locator("#problems")).to_contain_text("was used before")
+
 
 def test_the_workbench_is_for_managers_only(console: ApiServer, signed_in: Any) -> None:
     handler = signed_in("zhang-li")
