@@ -63,3 +63,14 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
         if any(name.startswith("states.machines.") for name in reached):
             reached.update(_called_at_import)
     yield
+
+
+# -- the console's screenshots -----------------------------------------------------------------
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where each browser journey's screenshots are: kept as test artifacts, named at the end."""
+    from tests.console.browser import TAKEN  # imported here: only the browser tests take any
+
+    if TAKEN:
+        terminalreporter.section("console screenshots")
+        for path in TAKEN:
+            terminalreporter.write_line(str(path))

@@ -162,6 +162,8 @@ LABELS: dict[str, dict[str, str]] = {
     "reapply_done": {"zh": "已重新适用", "en": "Re-applied to open complaints"},
     "reapply_now": {"zh": "确认重新适用", "en": "Re-apply now"},
     "deadline_changes": {"zh": "期限变化", "en": "Deadline changes"},
+    "explain": {"zh": "解释期限", "en": "Explain the deadlines"},
+    "why": {"zh": "依据", "en": "Why"},
     "problem": {"zh": "无法完成", "en": "Not done"},
 }
 

@@ -4,7 +4,7 @@ checked as `desk policy check` checks a file: every problem at its line."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from desk import views
 from desk.console.session import Refused, Sender, Signed, Visitor, context
 from desk.console.web import render
 from desk.errors import DeskError, NotPermitted
@@ -161,3 +162,31 @@ async def _reapplied(request: Request, who: Visitor, family: str, *, dry_run: bo
         moved, refused = [], str(refusal)
     return render(request, "published.html", who, family=family, published=published, moved=moved, dry_run=dry_run,
                   refused=refused, version=ctx.desk.book.current(family).version, zone=ctx.desk.zone_of(family))
+
+
+@router.post("/policies/{family}/draft/explain", response_class=HTMLResponse)
+def explain_deadline(request: Request, family: str, who: Sender,
+                     text: Annotated[str, Form(max_length=MAX_POLICY_BYTES)],
+                     kind: Annotated[str, Form(alias="type", max_length=64)],
+                     moment: Annotated[str, Form(max_length=40)],
+                     ) -> Response:
+    """Every stage deadline the draft gives a type received at a moment (local time), and why."""
+    manager(request, who)
+    family_of(family)
+    checked, problems = check(text)
+    shown: dict[str, Any] = {"family": family, "text": text, "problems": problems, "checked": checked,
+                             "result": None, "days": 30, "asked": {"type": kind, "moment": moment}}
+    if checked is None:
+        return render(request, "draft.html", who, 422, **shown)
+    zone = ZoneInfo(checked.spec.timezone)
+    try:
+        received = datetime.fromisoformat(moment)
+        received = received.replace(tzinfo=zone) if received.tzinfo is None else received
+        shown["explained"] = views.explain(checked, kind.strip(), None, received)
+    except ValueError:
+        shown["problems"] = [{"line": None, "key": "moment", "message": f"'{moment}' is not a date and time"}]
+        return render(request, "draft.html", who, 422, **shown)
+    except DeskError as refused:
+        shown["problems"] = [{"line": None, "key": "type", "message": str(refused)}]
+        return render(request, "draft.html", who, 422, **shown)
+    return render(request, "draft.html", who, **shown, zone=zone)

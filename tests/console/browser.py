@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
+TAKEN: list[Path] = []  # every screenshot of the session, listed at its end (tests/conftest.py)
 
 
 def chromium_path() -> str:
@@ -38,7 +39,7 @@ class Shots:
         path = folder / f"{len(self.taken) + 1:02d}-{step}.png"
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         self.taken.append(path)
-        print(f"screenshot: {path}")
+        TAKEN.append(path)
         return path
 
 

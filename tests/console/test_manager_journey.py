@@ -43,6 +43,12 @@ def test_a_manager_checks_a_draft_and_replays_it(console: ApiServer, signed_in: 
     manager.locator("#draft-text").fill(fixed)
     manager.click("#check-draft")
     expect(manager.locator("#checked")).to_contain_text("2099.1-1")
+    manager.fill("#explain-type", "cleaning_late")  # explained under the draft being edited
+    manager.fill("#explain-moment", "2026-12-31T17:00")
+    manager.click("#explain")
+    expect(manager.locator("#explained")).to_contain_text("2099.1-1")
+    expect(manager.locator("#explained")).to_contain_text("1 working day")
+    shots.take(manager, "explained")
     manager.locator("#whatif-days").fill("7")
     manager.click("#run-whatif")
     expect(manager.locator("#whatif-totals")).to_be_visible()

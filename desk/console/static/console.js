@@ -19,6 +19,13 @@
       el.classList.add(left < 0 ? "red" : left < 3600 ? "amber" : "green");
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
+  // "Explain the deadlines" explains the draft being edited: it carries the editor's text along.
+  function carryDraft() {
+    var form = document.getElementById("explain-form"), draft = document.getElementById("draft-text");
+    if (form && draft) form.addEventListener("submit", function () {
+      document.getElementById("explain-text").value = draft.value;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); carryDraft(); });
   document.addEventListener("htmx:afterSwap", tick);
 })();
