@@ -9,7 +9,7 @@ Retrying is `Desk.retry_notification` (permission `operate` in policies/org.yaml
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -17,12 +17,12 @@ from desk.errors import BadInput
 from desk.redact import scrub
 from desk.store import ops_queries
 from desk.store.ops_queries import Show as Show  # re-exported: the choice of list a caller names
-from desk.views import View
+from desk.views import Delivery, View, delivery
 
 if TYPE_CHECKING:
     from desk.service import Desk
 
-Status = Literal["pending", "retrying", "failed", "sent"]
+Status = Delivery
 SHOWS: tuple[Show, ...] = ("owed", "failed", "retried", "all")
 
 
@@ -58,11 +58,7 @@ class OutboxPage(View):
 
 
 def status_of(row: dict[str, Any]) -> Status:
-    if row["delivered_at"] is not None:
-        return "sent"
-    if row["gave_up_at"] is not None:
-        return "failed"
-    return "pending" if row["last_error"] is None else "retrying"
+    return delivery(row)
 
 
 def notice(row: dict[str, Any]) -> Notice:

@@ -142,6 +142,19 @@ class Contact(View):
     request: str | None = None
 
 
+Delivery = Literal["pending", "retrying", "failed", "sent"]
+
+
+class NoticeSent(View):
+    """A notice owed about the complaint (escalation, callback due...): to whom, and whether it went."""
+
+    kind: str
+    recipient: str = Field(description="a person id, or `complainant`")
+    owed_at: datetime
+    sent_at: datetime | None
+    status: Delivery
+
+
 class LastChange(View):
     actor: str
     at: datetime
@@ -175,6 +188,7 @@ class ComplaintView(View):
     approvals: list[ApprovalView]
     refusals: list[RefusalView]
     unmaskings: list[UnmaskingView] = Field(description="who saw the complainant unmasked, when, through what")
+    notifications: list[NoticeSent] = Field(default_factory=list, description="notices owed about it, oldest first")
 
 
 class ListRow(View):
@@ -383,6 +397,7 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
         person = uow.complaints.complainant(loaded.id)
         refused = uow.refusals.of(loaded.id)
         unmasked = uow.unmaskings.of(loaded.id)
+        notices = uow.outbox.of(loaded.id)
         timers = uow.timers.keys_of(loaded.id)
         policy = desk.book.for_complaint(loaded.complaint, uow)
         if authorize is not None:  # refused before anything of the complaint is read further
@@ -422,7 +437,18 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
         refusals=[RefusalView(trigger=r["trigger"], actor=r["actor"], at=r["at"], kind=r["kind"], status=r["status"],
                               reason=hide(r["reason"])) for r in refused],
         unmaskings=[UnmaskingView(**row) for row in unmasked],
+        notifications=[NoticeSent(kind=n["kind"], recipient=n["recipient"], owed_at=n["created_at"],
+                                  sent_at=n["delivered_at"], status=delivery(n)) for n in notices],
     )
+
+
+def delivery(notice: Mapping[str, Any]) -> Delivery:
+    """Where a notice stands: sent, not tried yet, failed and retried later, or given up on."""
+    if notice["delivered_at"] is not None:
+        return "sent"
+    if notice["gave_up_at"] is not None:
+        return "failed"
+    return "pending" if notice["last_error"] is None else "retrying"
 
 
 def contact(person: Mapping[str, Any], reveal: bool) -> Contact:

@@ -164,6 +164,9 @@ LABELS: dict[str, dict[str, str]] = {
     "deadline_changes": {"zh": "期限变化", "en": "Deadline changes"},
     "explain": {"zh": "解释期限", "en": "Explain the deadlines"},
     "why": {"zh": "依据", "en": "Why"},
+    "sent": {"zh": "已发送", "en": "sent"},
+    "pending": {"zh": "待发送", "en": "pending"},
+    "retrying": {"zh": "重试中", "en": "retrying"},
     "problem": {"zh": "无法完成", "en": "Not done"},
 }
 

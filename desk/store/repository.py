@@ -357,6 +357,12 @@ class Outbox:
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
         self.sql.execute_many(self.sql.prepared("add_notification", lambda: insert(O), OUTBOX_COLUMNS), rows)
 
+    def of(self, complaint_id: int) -> list[dict[str, Any]]:
+        """The notices owed about a complaint, oldest first: to whom, what, and how delivery went."""
+        return [dict(row) for row in self.db.execute(
+            select(O.c.kind, O.c.recipient, O.c.created_at, O.c.delivered_at, O.c.attempts, O.c.last_error,
+                   O.c.gave_up_at).where(O.c.complaint_id == complaint_id).order_by(O.c.id)).mappings()]
+
     def add_once(self, rows: list[dict[str, Any]]) -> int:
         """Adds notices that carry a `dedupe_key`, each unless one with its key is already owed or
         sent (a repeated request, or two at once: the unique key settles it). Returns how many."""

@@ -287,4 +287,5 @@ outbox = Table(
           postgresql_where=text("retried_at IS NOT NULL")),
     Index("ix_outbox_pending", "tier", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
           postgresql_where=text("delivered_at IS NULL")),
+    Index("ix_outbox_complaint", "complaint_id"),  # the complaint page's notices
 )

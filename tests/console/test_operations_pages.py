@@ -37,6 +37,11 @@ def test_a_duty_manager_retries_a_notice_the_desk_gave_up_on(console: ApiServer,
     operator.wait_for_url("**/operations/outbox?show=retried")
     expect(operator.locator(f"#notice-{failed[0]}")).to_contain_text("qian-bo")
     shots.take(operator, "outbox-retried")
+    agent = signed_in("li-na")  # the complaint's page lists the notices owed about it, and how they went
+    agent.goto(f"/complaints/{number}")
+    expect(agent.locator("#notifications")).to_contain_text("escalation")
+    expect(agent.locator("#notifications")).to_contain_text("li-na")
+    expect(agent.locator("#notifications")).to_contain_text("retrying")  # retried: owed again, at the next sweep
 
 
 def test_reports_chart_compliance_and_download_as_csv(console: ApiServer, signed_in: Any) -> None:
