@@ -23,6 +23,7 @@ from desk.lanes import LANES, Lane
 from flows.notify import notify_duty_manager
 from flows.report import daily_report
 from flows.sweep import escalations, revisit_callbacks
+from flows.whatif import policy_whatif
 from policies import Policy
 from states import Family, Tier
 
@@ -38,6 +39,7 @@ DESCRIPTIONS = {
                  "publishes what it fired and what is due next, complaint.callback-due events, and delivers "
                  "the tier's notices.",
 }
+WHATIF = "on-request"  # policy-whatif/on-request, run by the console for a manager's draft
 NOTIFY = "on-urgent-escalation"  # notify-duty-manager/on-urgent-escalation, run by the automations
 
 
@@ -81,6 +83,10 @@ def deployments(policy_dir: Path | None = None) -> dict[str, list[RunnerDeployme
         ))
         for family in FAMILIES
     ]
+    by_tier[Tier.GENERAL.value].append(made(policy_whatif.to_deployment(
+        name=WHATIF, tags=["complaint-desk", *FAMILIES], entrypoint_type=EntrypointType.MODULE_PATH,
+        description="A draft policy replayed against recent complaints, asked from the console's workbench "
+                    "(parameter replay: its number; the draft stays in the desk).")))
     return by_tier
 
 

@@ -18,8 +18,10 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.runtime import flow_run
 from prefect.states import Failed
 
+from desk import replays
 from desk.errors import DeskError
 from desk.whatif import WhatIf, what_if
 from flows.access import failed, local_minute, open_desk
@@ -29,23 +31,32 @@ KEY = "policy-whatif"
 
 
 def _run_name() -> str:
-    return f"whatif {local_minute(datetime.now(UTC))}"
+    """`whatif 2026-11-30T10:05+08:00`, or `whatif #12 …` for a replay asked in the console."""
+    asked = flow_run.parameters.get("replay")
+    return f"whatif {f'#{asked} ' if asked is not None else ''}{local_minute(datetime.now(UTC))}"
 
 
 @flow(name="policy-whatif", flow_run_name=_run_name)
-def policy_whatif(draft: str, days: int = 30, compared_with: str = "recorded",
-                  until: datetime | None = None) -> dict[str, Any] | State:
+def policy_whatif(draft: str | None = None, days: int = 30, compared_with: str = "recorded",
+                  until: datetime | None = None, replay: int | None = None) -> dict[str, Any] | State:
     """Replays the complaints received in the `days` before `until` (default: now) under the draft
-    policy file `draft` and under `compared_with` (recorded or in_force)."""
+    policy file `draft` and under `compared_with` (recorded or in_force); or, given `replay`, the
+    draft a manager asked about in the console (its number: the draft itself stays in the desk)."""
     now = until or datetime.now(UTC)
     if compared_with not in ("recorded", "in_force"):
         return Failed(message=f"compared_with: '{compared_with}' is not recorded or in_force")
+    if (draft is None) == (replay is None):
+        return Failed(message="give either draft (a policy file) or replay (a replay asked in the console)")
     # Called from a sync flow the dispatcher runs it and hands back the id (typed as either).
     artifact = cast(UUID, create_progress_artifact(progress=0.0, key=f"{KEY}-progress",
                                                    description="What-if replay: starting"))
     try:
-        result = what_if(open_desk(), Path(draft), days, now=now, progress=_reporter(artifact),
-                         compared_with="recorded" if compared_with == "recorded" else "in_force")
+        if replay is not None:
+            result = replays.run(open_desk(), replay, now=now, run_id=str(flow_run.id),
+                                 progress=_reporter(artifact))
+        else:
+            result = what_if(open_desk(), Path(str(draft)), days, now=now, progress=_reporter(artifact),
+                             compared_with="recorded" if compared_with == "recorded" else "in_force")
     except (DeskError, PolicyError) as error:
         # A draft with mistakes fails the run with every problem at its line, no traceback.
         return failed(error) if isinstance(error, DeskError) else Failed(message=str(error))

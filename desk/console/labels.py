@@ -167,6 +167,9 @@ LABELS: dict[str, dict[str, str]] = {
     "sent": {"zh": "已发送", "en": "sent"},
     "pending": {"zh": "待发送", "en": "pending"},
     "retrying": {"zh": "重试中", "en": "retrying"},
+    "queued": {"zh": "排队中", "en": "queued"},
+    "running": {"zh": "运行中", "en": "running"},
+    "done": {"zh": "完成", "en": "done"},
     "problem": {"zh": "无法完成", "en": "Not done"},
 }
 

@@ -4,6 +4,7 @@ checked as `desk policy check` checks a file: every problem at its line."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,12 +12,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from desk import views
+from desk import operations, replays, views
 from desk.console.session import Refused, Sender, Signed, Visitor, context
 from desk.console.web import render
-from desk.errors import DeskError, NotPermitted
+from desk.errors import DeskError, NotFound, NotPermitted
+from desk.runs import prefect_api, start_run
 from desk.whatif import what_if
 from policies import Policy, PolicyError
 from policies.loader import MAX_POLICY_BYTES, parse_policy
@@ -116,9 +118,35 @@ async def what_if_draft(request: Request, family: str, who: Sender,
         return render(request, "draft.html", who, 422, family=family, text=text, checked=None, result=None,
                       days=days, problems=problems or wrong)
     ctx = context(request)
-    result = await run_in_threadpool(what_if, ctx.desk, checked, days, now=ctx.clock())
-    return render(request, "draft.html", who, family=family, text=text, problems=[], checked=checked,
-                  result=result, days=days)
+    prefect = prefect_api()
+    if prefect is None:  # no Prefect to hand it to (desk serve alone): replayed here and now
+        result = await run_in_threadpool(what_if, ctx.desk, checked, days, now=ctx.clock())
+        return render(request, "draft.html", who, family=family, text=text, problems=[], checked=checked,
+                      result=result, days=days)
+    # A long replay runs as the policy-whatif flow; the page watches its progress on the desk's row.
+    try:
+        asked = await run_in_threadpool(replays.ask, ctx.desk, family, text, days, actor=who.person, now=ctx.clock())
+        run_id = await run_in_threadpool(start_run, prefect, "policy-whatif/on-request", {"replay": asked},
+                                         name=f"whatif {family} #{asked}", tags=["complaint-desk", family])
+    except DeskError as refused:
+        problems = [{"line": None, "key": "what-if", "message": str(refused)}]
+        return render(request, "draft.html", who, 503, family=family, text=text, problems=problems,
+                      checked=checked, result=None, days=days)
+    await run_in_threadpool(replays.started, ctx.desk, asked, run_id)
+    return RedirectResponse(f"/policies/{family}/replays/{asked}", status_code=303)
+
+
+@router.get("/policies/{family}/replays/{replay_id}", response_class=HTMLResponse)
+def replay(request: Request, family: str, replay_id: int, who: Signed) -> Response:
+    """A replay's progress (the page polls itself while it runs), then its result."""
+    manager(request, who)
+    ctx = context(request)
+    try:
+        found = replays.read(ctx.desk, replay_id, reader=who.person)
+    except NotFound as missing:
+        raise Refused(404, str(missing)) from None
+    run_url = operations.flow_run_link(operations.prefect_ui_base(os.environ), found.flow_run_id)
+    return render(request, "replay.html", who, r=found, run_url=run_url, zone=ctx.desk.zone_of(found.family))
 
 
 @router.post("/policies/{family}/draft/publish", response_class=HTMLResponse)

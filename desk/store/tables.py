@@ -289,3 +289,23 @@ outbox = Table(
           postgresql_where=text("delivered_at IS NULL")),
     Index("ix_outbox_complaint", "complaint_id"),  # the complaint page's notices
 )
+
+# What-if replays asked from the console and run as a Prefect flow (policy-whatif): the draft,
+# how far the run has got, and its result (counts and complaint numbers only), for the page
+# that watches it. A row per request; nothing else refers to it.
+replays = Table(
+    "replays", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("family", String(16), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("draft", Text, nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # queued | running | done | failed
+    Column("done", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("flow_run_id", String(64)),
+    Column("finished_at", UTCDateTime()),
+    Column("error", Text),
+    Column("result", Json),
+)

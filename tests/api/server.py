@@ -92,13 +92,16 @@ class ApiServer:
 
 @contextmanager
 def start_api(database_url: str, home: Path, callers: tuple[str, ...] = CALLERS,
-              policy_dir: Path | None = None) -> Iterator[ApiServer]:
-    """`desk serve` on `database_url`, with the shipped policies unless `policy_dir` is given."""
+              policy_dir: Path | None = None, prefect_api: str | None = None) -> Iterator[ApiServer]:
+    """`desk serve` on `database_url`, with the shipped policies unless `policy_dir` is given, and
+    no Prefect server to hand long work to unless `prefect_api` names one."""
     env = {**os.environ, "DESK_HOME": str(home), "DESK_DATABASE_URL": database_url}
-    for variable in ("DESK_USER", "DESK_POLICY_DIR", "DESK_NOTIFY_URL"):
+    for variable in ("DESK_USER", "DESK_POLICY_DIR", "DESK_NOTIFY_URL", "PREFECT_API_URL"):
         env.pop(variable, None)
     if policy_dir is not None:
         env["DESK_POLICY_DIR"] = str(policy_dir)
+    if prefect_api is not None:
+        env["PREFECT_API_URL"] = prefect_api
     server = ApiServer(url=f"http://127.0.0.1:{free_port()}", home=home, database_url=database_url, env=env,
                        policy_dir=policy_dir or SHIPPED)
     desk = server.desk()  # migrates the database before the server starts
