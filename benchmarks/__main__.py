@@ -25,10 +25,10 @@ def sizes(quick: bool, full: bool) -> dict[str, Any]:
     tiers benchmark, which sweeps on the real clock at the production intervals)."""
     if quick:
         return {"lifecycle_n": 300, "sweep_open": [2_000], "sweep_due": 1_000, "scale_out_due": 1_000,
-                "tiers": ["--quick"], "api": ["--quick"], "whatif_n": 1_000}
+                "tiers": ["--quick"], "api": ["--quick"], "whatif_n": 1_000, "console": ["--quick"]}
     sweep_open = [10_000, 100_000] + ([1_000_000] if full else [])
     return {"lifecycle_n": 20_000, "sweep_open": sweep_open, "sweep_due": 10_000, "scale_out_due": 10_000,
-            "tiers": [], "api": [], "whatif_n": 10_000}
+            "tiers": [], "api": [], "whatif_n": 10_000, "console": []}
 
 
 def run_module(module: str, *args: str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def run_all(quick: bool, full: bool) -> dict[str, Any]:
     if found["postgresql"] is None:  # say so now, not after the SQLite runs
         raise BenchError(f"PostgreSQL at {ADMIN_URL} is not reachable (set DESK_BENCH_POSTGRES_URL)")
     result: dict[str, Any] = {"machine": found, "startup": {}, "lifecycle": {}, "sweep": {}, "scale_out": {},
-                              "tiers": {}, "api": {}, "whatif": {}}
+                              "tiers": {}, "api": {}, "whatif": {}, "console": {}}
     result["startup"] = run_module("startup")["startup"]  # seconds; first, on a machine not yet warm from the rest
     for db in DATABASES:
         lifecycle = run_module("lifecycle", "--n", str(plan["lifecycle_n"]), "--db", db)
@@ -68,6 +68,8 @@ def run_all(quick: bool, full: bool) -> dict[str, Any]:
         result["api"][db] = run_module("api", *plan["api"], "--db", db)["api"][db]
     for db in DATABASES:
         result["whatif"][db] = run_module("whatif", "--n", str(plan["whatif_n"]), "--db", db)["whatif"][db]
+    for db in DATABASES:
+        result["console"][db] = run_module("console", *plan["console"], "--db", db)["console"][db]
     return result
 
 

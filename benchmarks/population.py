@@ -13,7 +13,10 @@ every other pending timer of every complaint lies 30 days or more after `now`.
 The template is classified `cleaning_late` (general tier) unless told otherwise, and `now` is an
 hour after its chosen timer unless given: benchmarks on the real clock pass it. A second
 population of another type can be loaded into the same database after the first (`first`:
-the complaints already there), with ids and numbers following on.
+the complaints already there), with ids and numbers following on. A `walk` takes the template
+elsewhere than classified and assigned (any state, closed too: then nothing is due), and
+`due_kind` chooses which kind of timer the due ones have late (a stage deadline makes them
+overdue).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import BenchError, open_desk
+from desk.service import Desk
 from desk.store import tables
 from desk.store.engine import make_engine
 
@@ -63,19 +67,25 @@ class Template:
     id: int  # the template complaint's id: the next after those already loaded
     now: datetime
     number_prefix: str  # "TS-2026"
-    due_timer_id: int
+    due_timer_id: int | None  # None: the template has no pending timer of the kind asked for
     pending_timer_ids: frozenset[int]
 
 
+# Takes the template from filed (by `agent`, at FILED) to where its clones should be, through
+# the desk's use-cases; the default classifies it `type` and assigns it to HANDLER.
+Walk = Callable[[Desk, str], object]
+
+
 def load(url: str, open_count: int, due: int, bar: Any, *, type: str = GENERAL_TYPE, now: datetime | None = None,
-         first: int = 0) -> Population:
-    """Fills the database at `url` with `open_count` open complaints of `type`, `due` of them
-    overdue at `now`. The database is empty, or holds the `first` complaints an earlier `load`
-    put there (these clones then follow on: ids and numbers first + 1, ...)."""
+         first: int = 0, agent: str = AGENT, walk: Walk | None = None, due_kind: str = "escalation") -> Population:
+    """Fills the database at `url` with `open_count` open complaints of `type` (or as `walk`
+    leaves them), `due` of them with a `due_kind` timer late at `now`. The database is empty, or
+    holds the `first` complaints an earlier `load` put there (these clones then follow on: ids and
+    numbers first + 1, ...)."""
     if not 0 <= due <= open_count:
         raise BenchError(f"--due: {due} must be between 0 and --open ({open_count})")
     began = time.perf_counter()
-    template = _file_template(url, type, now, first)
+    template = _file_template(url, type, now, first, agent, walk, due_kind if due or now is None else None)
     with _bulk_store(url) as store:
         rows = {name: store.read(name, template.id) for name in ("complaints", *CHILD_TABLES)}
         store.delete_template(template.id)
@@ -93,13 +103,17 @@ def load(url: str, open_count: int, due: int, bar: Any, *, type: str = GENERAL_T
     return Population(url, template.now, open_count, due, round(time.perf_counter() - began, 2))
 
 
-def _file_template(url: str, type: str, now: datetime | None, first: int) -> Template:
+def _file_template(url: str, type: str, now: datetime | None, first: int, agent: str = AGENT,
+                   walk: Walk | None = None, due_kind: str | None = "escalation") -> Template:
     """Creates the schema (if new) and the template complaint through the desk's own use-cases."""
     desk = open_desk(url, FILED)
     try:
-        number = desk.file(actor=AGENT, now=FILED, family="property", complainant=PERSON, channel="phone").number
-        desk.classify(number, actor=AGENT, now=FILED + timedelta(minutes=10), type=type)
-        desk.assign(number, actor=AGENT, now=FILED + timedelta(minutes=20), handler=HANDLER)
+        number = desk.file(actor=agent, now=FILED, family="property", complainant=PERSON, channel="phone").number
+        if walk is None:
+            desk.classify(number, actor=agent, now=FILED + timedelta(minutes=10), type=type)
+            desk.assign(number, actor=agent, now=FILED + timedelta(minutes=20), handler=HANDLER)
+        else:
+            walk(desk, number)
         T, C = tables.timers, tables.complaints
         with desk.engine.connect() as conn:
             template_id = conn.execute(select(C.c.id).where(C.c.number == number)).scalar_one()
@@ -111,13 +125,18 @@ def _file_template(url: str, type: str, now: datetime | None, first: int) -> Tem
     if tuple(complaints) != (first + 1, first + 1):
         raise BenchError(f"the database at {url} was not empty" if not first else
                          f"the database at {url} does not hold exactly the {first} complaints loaded before")
-    escalations = [t for t in timers if t.kind == "escalation"]
-    if not escalations:
-        raise BenchError("the template complaint has no pending escalation timer: the property policy changed?")
-    # The resolve stage's first rung if there is one (a reminder), else the earliest escalation.
-    chosen = next((t for t in escalations if (t.stage, t.level) == ("resolve", 1)), escalations[0])
+    pending_ids = frozenset(t.id for t in timers)
+    if due_kind is None:  # nothing is to be late: `now` was given
+        assert now is not None
+        return Template(id=template_id, now=now, number_prefix=number.rsplit("-", 1)[0], due_timer_id=None,
+                        pending_timer_ids=pending_ids)
+    candidates = [t for t in timers if t.kind == due_kind]
+    if not candidates:
+        raise BenchError(f"the template complaint has no pending {due_kind} timer: the property policy changed?")
+    # The resolve stage's first rung if there is one (a reminder), else the earliest of the kind.
+    chosen = next((t for t in candidates if (t.stage, t.level) == ("resolve", 1)), candidates[0])
     return Template(id=template_id, now=now or chosen.due_at + LATE, number_prefix=number.rsplit("-", 1)[0],
-                    due_timer_id=chosen.id, pending_timer_ids=frozenset(t.id for t in timers))
+                    due_timer_id=chosen.id, pending_timer_ids=pending_ids)
 
 
 def is_due(index: int, open_count: int, due: int) -> bool:

@@ -17,9 +17,12 @@ from desk.store.tables import complaints as C
 from desk.store.tables import events as E
 from desk.store.tables import handoffs as H
 from desk.store.tables import timers as T
-from states import TERMINAL
+from states import TERMINAL, Family, states_of
 
-OPEN = C.c.status.not_in(TERMINAL)
+# Named, not "not terminal": an index on status then reads only the open complaints' entries, a
+# few ranges, instead of every complaint ever received (most of them closed).
+OPEN_STATES = tuple(sorted({state for family in Family for state in states_of(family)} - set(TERMINAL)))
+OPEN = C.c.status.in_(OPEN_STATES)
 UNMET = and_(T.c.done_at.is_(None), T.c.complaint_id == C.c.id)
 
 

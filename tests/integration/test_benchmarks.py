@@ -84,6 +84,16 @@ def test_whatif_replays_every_complaint_of_the_window(tmp_path: Path, db: str) -
     assert figures["breaches_after"] >= figures["breaches_before"]  # the draft only shortens a deadline
 
 
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_console_serves_the_queue_the_complaint_page_and_the_board(tmp_path: Path, db: str) -> None:
+    figures = bench(tmp_path, "benchmarks.console", "--n", "300", "--requests", "5", "--db", db)["console"][db]
+    assert figures["complaints"] == 300 and 0 < figures["open"] < 300 and figures["overdue"] > 0
+    assert figures["queue"]["person"] == "li-na" and figures["queue"]["complaints"] > 0
+    for page in figures["pages"].values():
+        assert page["requests"] == 5 and 0 < page["p50_ms"] <= page["p95_ms"] <= page["max_ms"]
+    assert figures["target_p95_ms"] == 100.0 and "meets_target" in figures and figures["measured"]
+
+
 def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "benchmarks.sweep", "--open", "ten"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
@@ -94,12 +104,15 @@ def test_a_bad_option_is_one_clear_line(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_make_bench_quick_merges_every_benchmark_into_one_json(tmp_path: Path) -> None:
     result = bench(tmp_path, "benchmarks", "--quick", timeout=600)
-    assert set(result) == {"machine", "startup", "lifecycle", "sweep", "scale_out", "tiers", "api", "whatif"}
+    assert set(result) == {"machine", "startup", "lifecycle", "sweep", "scale_out", "tiers", "api", "whatif",
+                           "console"}
     assert all(result["lifecycle"][db].keys() >= FIGURES for db in ("sqlite", "postgresql"))
     assert all(run.keys() >= SWEEP_FIGURES for db in ("sqlite", "postgresql") for run in result["sweep"][db])
     assert result["scale_out"]["double_fired"] == 0
     assert all(result["tiers"][db]["fired_twice"] == 0 for db in ("sqlite", "postgresql"))
     assert all(result["api"][db]["workers_1"]["errors"] == 0 for db in ("sqlite", "postgresql"))
+    assert all(result["console"][db]["pages"].keys() == {"queue", "complaint", "board"}
+               for db in ("sqlite", "postgresql"))
 
 
 @pytest.mark.slow
