@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -47,6 +48,7 @@ from states import TERMINAL
 PAGES = ("queue", "complaint", "board")
 READER = "li-na"  # the agent whose queue is measured: she owns the largest share
 ISSUER = "ma-jing"  # a general manager: may issue tokens
+QUEUE_SHOWN = 100  # desk.console.agents.SHOWN: the soonest to breach, listed
 TARGET_P95_MS = 100.0
 WARM_UP = 5  # requests of each page before measuring, not counted
 MEASURED = "round trip on loopback, 1 client, keep-alive"
@@ -217,10 +219,13 @@ def run(db: str, n: int, requests: int) -> dict[str, Any]:
             client = sign_in(base, token)
             try:
                 queue_page = client.get("/queue")
+                # The queue counts every open complaint of the person and lists the soonest 100.
+                counted = re.search(r'id="tab-all"[^>]*>[^(]*\((\d+)\)', queue_page.text)
                 shown = queue_page.text.count('<tr class="row-')
-                if queue_page.status_code != 200 or shown != seeded["queue"]:
-                    raise BenchError(f"the queue shows {shown} complaints, the database has {seeded['queue']} "
-                                     f"open for {READER}")
+                if queue_page.status_code != 200 or counted is None or int(counted.group(1)) != seeded["queue"] \
+                        or shown != min(seeded["queue"], QUEUE_SHOWN):
+                    raise BenchError(f"the queue counts {counted and counted.group(1)} and shows {shown} complaints, "
+                                     f"the database has {seeded['queue']} open for {READER}")
                 pages = measure(client, seeded["numbers"], requests, random.Random(14))
             finally:
                 client.close()

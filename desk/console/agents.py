@@ -21,6 +21,9 @@ from states import ComplaintError
 
 router = APIRouter(include_in_schema=False)
 SOON = 3_600  # "breaching within 1 hour"
+# The soonest to breach come first: past the first hundred a filter or a tab serves better than
+# scrolling, and a page of thousands of rows is slow to send and to read.
+SHOWN = 100
 TABS = ("all", "overdue", "soon")
 FORMS = {verb.name: fields_of(verb.body) for verb in VERBS}
 INTAKE_FIELDS = [f for f in fields_of(IntakeBody) if f.name not in ("received_at", "source", "external_id")]
@@ -48,9 +51,11 @@ def queue(request: Request, who: Signed, tab: str = "all", tier: str = "", state
     elif tab == "soon":
         rows = [c for c in rows if not c.overdue and c.seconds_to_breach is not None and c.seconds_to_breach < SOON]
     rows.sort(key=lambda c: (c.seconds_to_breach is None, c.seconds_to_breach or 0))
+    matching, rows = len(rows), rows[:SHOWN]
     template = "_queue_rows.html" if request.headers.get("hx-request") and request.headers.get(
         "hx-target") == "queue-rows" else "queue.html"
-    return render(request, template, who, tasks=tasks, rows=rows, tab=tab, tabs=TABS, counts=counts,
+    return render(request, template, who, tasks=tasks, rows=rows, matching=matching, tab=tab, tabs=TABS,
+                  counts=counts,
                   chosen={"tier": tier, "state": state, "family": family}, zone=ctx.desk.zone_of(None),
                   states=sorted({c.status for c in tasks.complaints}))
 

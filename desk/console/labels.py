@@ -170,6 +170,8 @@ LABELS: dict[str, dict[str, str]] = {
     "queued": {"zh": "排队中", "en": "queued"},
     "running": {"zh": "运行中", "en": "running"},
     "done": {"zh": "完成", "en": "done"},
+    "showing": {"zh": "显示最早到期的", "en": "Showing the soonest"},
+    "narrow": {"zh": "用筛选或标签缩小范围", "en": "filter or pick a tab to narrow it"},
     "problem": {"zh": "无法完成", "en": "Not done"},
 }
 

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from desk import operations, replays, views
-from desk.console.session import Refused, Sender, Signed, Visitor, context
+from desk.console.session import Refused, Sender, Signed, Visitor, context, require
 from desk.console.web import render
 from desk.errors import DeskError, NotFound, NotPermitted
 from desk.runs import prefect_api, start_run
@@ -29,11 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 def manager(request: Request, who: Visitor) -> None:
     """Policies are managers' business: org.yaml `permissions.manage_policies` says whose."""
-    directory = context(request).desk.directory
-    if not directory.may_manage_policies(who.person):
-        allowed = ", ".join(directory.org.permissions.manage_policies)
-        raise Refused(403, f"{who.person} may not open the policy workbench: policies/org.yaml "
-                           f"permissions.manage_policies allows {allowed}")
+    require(request, who, "manage_policies", "open the policy workbench")
 
 
 def family_of(family: str) -> Family:

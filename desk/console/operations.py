@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from desk import operations, outbox, reports
-from desk.console.session import Refused, Sender, Signed, Visitor, context
+from desk.console.session import Refused, Sender, Signed, Visitor, context, require
 from desk.console.web import render
 from desk.errors import DeskError, NotPermitted
 from desk.lanes import TIERS
@@ -23,11 +23,7 @@ CSV = {"sla": reports.sla_csv, "rates": reports.rates_csv, "first-responders": r
 
 
 def operator(request: Request, who: Visitor) -> None:
-    directory = context(request).desk.directory
-    if not directory.may_operate(who.person):
-        allowed = ", ".join(directory.org.permissions.operate)
-        raise Refused(403, f"{who.person} may not open the operations pages: policies/org.yaml "
-                           f"permissions.operate allows {allowed}")
+    require(request, who, "operate", "open the operations pages")
 
 
 def reader_of_reports(request: Request, who: Visitor) -> None:

@@ -81,6 +81,15 @@ def same_site(request: Request) -> None:
         raise Refused(403, "sign-in is accepted only from this console's own page")
 
 
+def require(request: Request, who: Visitor, permission: str, what: str) -> None:
+    """Refuses, naming org.yaml's rule, a page or action that the person's roles are not given."""
+    directory = api(request).desk.directory
+    allowed: list[str] = getattr(directory.org.permissions, permission)
+    if not directory.roles_of(who.person) & set(allowed):
+        raise Refused(403, f"{who.person} may not {what}: policies/org.yaml permissions.{permission} allows "
+                           f"{', '.join(allowed)}")
+
+
 Signed = Annotated[Visitor, Depends(visitor)]
 Sender = Annotated[Visitor, Depends(form_sender)]
 

@@ -67,8 +67,8 @@ complaints = Table(
     # written whole with the row so that a complaint loads in one read.
     Column("record", Json, nullable=False),
     Index(None, "status", "tier"),
-    Index(None, "handler"),
-    Index(None, "first_responder"),
+    Index(None, "handler", "status"),  # a person's queue: their open complaints (migration 0011)
+    Index(None, "first_responder", "status"),
     Index(None, "source", "external_id", unique=True),
 )
 

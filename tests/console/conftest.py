@@ -52,14 +52,19 @@ def signed_in(console: ApiServer, browser: Any) -> Iterator[Callable[[str], Any]
     assert dialogs == [], f"a page opened a dialog: {dialogs}"
 
 
-def act(page: Any, verb: str, **fields: str) -> None:
-    """Opens a verb's form on the complaint page, fills it and sends it."""
-    page.locator(f"#action-{verb} summary").click()
+def fill(page: Any, prefix: str, **fields: str) -> None:
+    """Fills a form's fields (ids `prefix-name`): chooses in a list, types elsewhere."""
     for name, value in fields.items():
-        field = page.locator(f"#{verb}-{name}")
+        field = page.locator(f"#{prefix}-{name}")
         if field.evaluate("e => e.tagName") == "SELECT":
             field.select_option(value)
         else:
             field.fill(value)
+
+
+def act(page: Any, verb: str, **fields: str) -> None:
+    """Opens a verb's form on the complaint page, fills it and sends it."""
+    page.locator(f"#action-{verb} summary").click()
+    fill(page, verb, **fields)
     page.locator(f"#do-{verb}").click()
     page.wait_for_load_state("networkidle")

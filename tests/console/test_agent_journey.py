@@ -9,17 +9,12 @@ from playwright.sync_api import expect
 
 from tests.api.server import ApiServer
 from tests.console.browser import Shots
-from tests.console.conftest import act
+from tests.console.conftest import act, fill
 
 
 def file_one(page: Any, **form: str) -> str:
     page.click("text=File a complaint")
-    for name, value in form.items():
-        field = page.locator(f"#intake-{name}")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
+    fill(page, "intake", **form)
     page.click("#do-file")
     page.wait_for_url("**/complaints/*")
     return str(page.locator("#number").inner_text().split()[0])
