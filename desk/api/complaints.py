@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from desk import views
 from desk.api.context import Api, Caller, Context, Now, api, now, token_holder, unauthenticated
-from desk.api.models import BatchFiled, IntakeBody, VerbDone
+from desk.api.models import DETAILS, BatchFiled, IntakeBody, VerbDone
 from desk.api.problems import MEDIA_TYPE, Problem
 from desk.intake import parse_rows
 from desk.service import Outcome
@@ -39,7 +39,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
                          (412, "changed since you read it"), (413, "the body is too large"),
                          (422, "a field is invalid"),
                          (503, "the database is unavailable"))}
-DETAILS = ("occurred_at", "location", "people_involved", "order_no", "shop", "trade_success_at")
 WITHIN = re.compile(r"^(\d{1,4})([smhd])$")
 
 
@@ -77,10 +76,8 @@ def expected_version(if_match: str | None) -> int | None:
                               "model": views.Receipt}, **PROBLEMS})
 def file_complaint(body: IntakeBody, ctx: Context, who: Caller, at: Now,
                    idempotency_key: IdempotencyKey = None) -> Response:
-    complainant = {k: getattr(body, k) for k in ("name", "phone", "email", "address", "description", "request")}
-    details = {k: getattr(body, k) for k in DETAILS if getattr(body, k) is not None}
-    filed = ctx.desk.file(actor=who, now=at, family=body.family, complainant=complainant, channel=body.channel,
-                          key=scoped(who, idempotency_key), received_at=body.received_at, details=details,
+    filed = ctx.desk.file(actor=who, now=at, family=body.family, complainant=body.contact(), channel=body.channel,
+                          key=scoped(who, idempotency_key), received_at=body.received_at, details=body.details(),
                           source=body.source, external_id=body.external_id)
     headers = {"Location": f"/api/v1/complaints/{filed.number}"}
     if not filed.created:

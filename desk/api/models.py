@@ -48,6 +48,19 @@ class IntakeBody(BaseModel):
                                                   "filed once per source")
 
 
+    def contact(self) -> dict[str, Any]:
+        """Who complains and what they say: the complainants row (kept in the database only)."""
+        return {k: getattr(self, k) for k in CONTACT}
+
+    def details(self) -> dict[str, Any]:
+        """The rest of the registration form, as given."""
+        return {k: getattr(self, k) for k in DETAILS if getattr(self, k) is not None}
+
+
+CONTACT = ("name", "phone", "email", "address", "description", "request")
+DETAILS = ("occurred_at", "location", "people_involved", "order_no", "shop", "trade_success_at")
+
+
 class BatchFiled(BaseModel):
     filed: int = Field(description="complaints filed by this request")
     replayed: int = Field(description="rows whose key or reference had already filed a complaint")

@@ -15,8 +15,9 @@ from desk.api.models import IntakeBody
 from desk.console.forms import fields_of, read
 from desk.console.session import Refused, Sender, Signed, context
 from desk.console.web import render
-from desk.errors import ConcurrentUpdate, DeskError, NotFound, NotPermitted
+from desk.errors import ConcurrentUpdate, DatabaseUnavailable, DeskError, NotFound, NotPermitted
 from desk.verbs import BY_NAME, VERBS
+from desk.views import TaskComplaint
 from states import ComplaintError
 
 router = APIRouter(include_in_schema=False)
@@ -43,13 +44,11 @@ def queue(request: Request, who: Signed, tab: str = "all", tier: str = "", state
     tasks = ctx.desk.tasks(who.person, now)
     rows = [c for c in tasks.complaints
             if (not tier or c.tier == tier) and (not state or c.status == state) and (not family or c.family == family)]
-    counts = {"all": len(rows), "overdue": sum(c.overdue for c in rows),
-              "soon": sum(1 for c in rows if not c.overdue and c.seconds_to_breach is not None
-                          and c.seconds_to_breach < SOON)}
+    counts = {"all": len(rows), "overdue": sum(c.overdue for c in rows), "soon": sum(map(breaching_soon, rows))}
     if tab == "overdue":
         rows = [c for c in rows if c.overdue]
     elif tab == "soon":
-        rows = [c for c in rows if not c.overdue and c.seconds_to_breach is not None and c.seconds_to_breach < SOON]
+        rows = [c for c in rows if breaching_soon(c)]
     rows.sort(key=lambda c: (c.seconds_to_breach is None, c.seconds_to_breach or 0))
     matching, rows = len(rows), rows[:SHOWN]
     template = "_queue_rows.html" if request.headers.get("hx-request") and request.headers.get(
@@ -58,6 +57,11 @@ def queue(request: Request, who: Signed, tab: str = "all", tier: str = "", state
                   counts=counts,
                   chosen={"tier": tier, "state": state, "family": family}, zone=ctx.desk.zone_of(None),
                   states=sorted({c.status for c in tasks.complaints}))
+
+
+def breaching_soon(c: TaskComplaint) -> bool:
+    """Not overdue yet, but within the hour."""
+    return not c.overdue and c.seconds_to_breach is not None and c.seconds_to_breach < SOON
 
 
 @router.get("/board", response_class=HTMLResponse)
@@ -101,26 +105,38 @@ def _page(request: Request, number: str, who: Signed, status: int = 200, reveal:
 @router.post("/complaints/{number}/{verb}", response_class=HTMLResponse)
 async def act(request: Request, number: str, verb: str, who: Sender) -> Response:
     """One action form: the verb's body from the form, If-Match from its hidden version field.
-    A stale page is never written over: it says who changed the complaint and offers a reload."""
+    A stale page is never written over: it says who changed the complaint and offers a reload.
+    (Async to read the form; the desk's work goes to the thread pool, off the event loop.)"""
     found = BY_NAME.get(verb)
     if found is None:
         raise Refused(404, f"no action {verb!r}")
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     body, errors = read(found.body, form)
     if body is None:
-        return _page(request, number, who, 422, errors=errors, failed=verb, sent=form)
+        return await run_in_threadpool(_page, request, number, who, 422, errors=errors, failed=verb, sent=form)
     ctx = context(request)
     version = form.get("version", "")
     expected = int(version) if version.isdigit() else None
     try:
-        await _in_pool(found.call, ctx.desk, number, body, actor=who.person, now=ctx.clock(),
-                       expected_version=expected)
+        await run_in_threadpool(found.call, ctx.desk, number, body, actor=who.person, now=ctx.clock(),
+                                expected_version=expected)
     except ConcurrentUpdate as stale:
-        return _page(request, number, who, 412, stale=str(stale), failed=verb, sent=form)
+        return await run_in_threadpool(_page, request, number, who, 412, stale=str(stale), failed=verb, sent=form)
     except (DeskError, ComplaintError) as refused:
-        status = 403 if isinstance(refused, NotPermitted) else 404 if isinstance(refused, NotFound) else 409
-        return _page(request, number, who, status, message=str(refused), failed=verb, sent=form)
+        return await run_in_threadpool(_page, request, number, who, status_of(refused, otherwise=409),
+                                       message=str(refused), failed=verb, sent=form)
     return RedirectResponse(f"/complaints/{number}", status_code=303)
+
+
+def status_of(refusal: DeskError | ComplaintError, *, otherwise: int) -> int:
+    """The page's status for a refusal, as the API's problems have it."""
+    if isinstance(refusal, NotPermitted):
+        return 403
+    if isinstance(refusal, NotFound):
+        return 404
+    if isinstance(refusal, DatabaseUnavailable):
+        return 503
+    return otherwise
 
 
 @router.get("/file", response_class=HTMLResponse)
@@ -135,19 +151,15 @@ async def file(request: Request, who: Sender) -> Response:
     family = form.get("family")
     zone = context(request).desk.zone_of(family if family in ("property", "enterprise") else None)
     body, errors = read(IntakeBody, {**form, "source": "", "external_id": "", "received_at": ""}, zone)
-    if body is None or not isinstance(body, IntakeBody):
+    if body is None:
         return render(request, "intake.html", who, 422, fields=INTAKE_FIELDS, errors=errors, sent=form, message=None)
     ctx = context(request)
-    complainant = {k: getattr(body, k) for k in ("name", "phone", "email", "address", "description", "request")}
-    details = {k: getattr(body, k) for k in ("occurred_at", "location", "people_involved", "order_no", "shop",
-                                             "trade_success_at") if getattr(body, k) is not None}
     try:
-        filed = await _in_pool(ctx.desk.file, actor=who.person, now=ctx.clock(), family=body.family,
-                               complainant=complainant, channel=body.channel, details=details)
+        filed = await run_in_threadpool(ctx.desk.file, actor=who.person, now=ctx.clock(), family=body.family,
+                               complainant=body.contact(), channel=body.channel, details=body.details())
     except DeskError as refused:
-        status = 403 if isinstance(refused, NotPermitted) else 422
-        return render(request, "intake.html", who, status, fields=INTAKE_FIELDS, errors={}, sent=form,
-                      message=str(refused))
+        return render(request, "intake.html", who, status_of(refused, otherwise=422), fields=INTAKE_FIELDS,
+                      errors={}, sent=form, message=str(refused))
     return RedirectResponse(f"/complaints/{filed.number}", status_code=303)
 
 
@@ -160,7 +172,3 @@ def repeats(request: Request, who: Signed, phone: Annotated[str, Query(max_lengt
                              reader=who.person, within=timedelta(days=90))
     return render(request, "_repeats.html", who, repeats=found, zone=ctx.desk.zone_of(None))
 
-
-async def _in_pool(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """A use-case is blocking database work: off the event loop, as FastAPI does for `def` routes."""
-    return await run_in_threadpool(fn, *args, **kwargs)

@@ -9,11 +9,12 @@ import typing
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+Model = TypeVar("Model", bound=BaseModel)
 LONG_TEXT = 200  # beyond this many characters a field is a text area
 
 
@@ -56,8 +57,8 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def read(model: type[BaseModel], form: dict[str, str], zone: ZoneInfo | None = None,
-         ) -> tuple[BaseModel | None, dict[str, str]]:
+def read(model: type[Model], form: dict[str, str], zone: ZoneInfo | None = None,
+         ) -> tuple[Model | None, dict[str, str]]:
     """The body, or the message of each field that is wrong. An empty input is "not given"; a
     date and time without a zone (a browser's datetime-local) is in the policy's `zone`."""
     values: dict[str, Any] = {}

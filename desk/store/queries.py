@@ -119,7 +119,7 @@ def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now
         select(C.c.number, C.c.family, C.c.tier, C.c.status, C.c.handler, C.c.first_responder,
                _next_due().label("next_due"), _overdue(now).label("overdue"))
         .where(and_(OPEN, or_(C.c.handler == person, C.c.first_responder == person)))
-    ).mappings().all()
+    ).all()
     callbacks = []
     for family, roles in callback_roles.items():
         if not roles:
@@ -148,7 +148,9 @@ def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now
     approvals = [{k: v for k, v in r.items() if k != "signed_by"} for r in asked
                  if person not in (r["signed_by"] or [])]  # signed already: waiting for the other
     return {
-        "complaints": sorted((dict(r) for r in mine), key=lambda r: (r["next_due"] is None, r["next_due"] or now)),
+        # Row._asdict, not dict(RowMapping): the latter builds the row's keys anew for each row,
+        # which was most of a 2,500-complaint queue's time.
+        "complaints": sorted((r._asdict() for r in mine), key=lambda r: (r["next_due"] is None, r["next_due"] or now)),
         "callbacks": sorted(callbacks, key=lambda r: r["due_at"]),
         "approvals": approvals,
     }
