@@ -81,8 +81,8 @@ def test_an_agent_files_and_the_complaint_is_worked_to_closed(console: ApiServer
 
 def test_a_refused_field_is_named_next_to_it_and_nothing_changes(console: ApiServer, signed_in: Any) -> None:
     agent = signed_in("li-na")
-    file_one(agent, family="enterprise", channel="web", name="Li", email="li@example.com",
-             description="parcel never arrived")
+    number = file_one(agent, family="enterprise", channel="web", name="Li", email="li@example.com",
+                      description="parcel never arrived")
     version = agent.locator("#version").inner_text()
     agent.locator("#action-classify summary").click()
     agent.locator("#classify-type").fill("Not A Type!")
@@ -90,3 +90,6 @@ def test_a_refused_field_is_named_next_to_it_and_nothing_changes(console: ApiSer
     expect(agent.locator("#error-classify-type")).to_contain_text("pattern")
     expect(agent.locator("#state")).to_have_text("received")
     assert agent.locator("#version").inner_text() == version
+    assert agent.url.endswith(f"/complaints/{number}")
+    agent.reload()  # the address bar shows the complaint, not the action's POST-only URL
+    expect(agent.locator("#state")).to_have_text("received")
