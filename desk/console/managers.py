@@ -1,6 +1,8 @@
 """Managers' pages: the policies in force as readable tables (tiers and deadlines, ladders,
-revisits, types, authority, permissions, the year's calendar), and a draft edited in the browser,
-checked as `desk policy check` checks a file: every problem at its line."""
+revisits, types, authority, permissions, the year's calendar, the versions and who published
+them); a draft edited in the browser, checked as `desk policy check` checks a file (every problem
+at its line), its deadlines explained for a type and a moment, replayed against recent complaints
+(what-if), and published as a new version, then re-applied to the open complaints."""
 
 from __future__ import annotations
 

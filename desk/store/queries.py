@@ -99,10 +99,13 @@ def receipt(db: Connection, number: str) -> dict[str, Any] | None:
 def board(db: Connection, now: datetime) -> dict[str, Any]:
     by_state = db.execute(select(C.c.tier, C.c.status, func.count()).group_by(C.c.tier, C.c.status)).all()
     overdue = db.execute(select(C.c.tier, func.count()).where(and_(OPEN, _overdue(now))).group_by(C.c.tier)).all()
-    level = _level()
-    levels = db.execute(
-        select(level.label("level"), func.count()).where(and_(OPEN, level.is_not(None))).group_by(level)
-    ).all()
+    # From the fired escalations up, not a correlated max() for every open complaint: on
+    # PostgreSQL that subquery ran twice per open complaint and was most of the board's time.
+    highest = (select(T.c.complaint_id, func.max(T.c.level).label("level"))
+               .join(C, C.c.id == T.c.complaint_id)
+               .where(and_(OPEN, T.c.done_at.is_(None), T.c.kind == "escalation", T.c.fired_at.is_not(None)))
+               .group_by(T.c.complaint_id).subquery())
+    levels = db.execute(select(highest.c.level, func.count()).group_by(highest.c.level)).all()
     return {
         "by_tier_and_state": [{"tier": t, "state": s, "count": n} for t, s, n in by_state],
         "overdue_by_tier": {t: n for t, n in overdue},  # None: not classified yet
