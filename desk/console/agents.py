@@ -12,10 +12,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from desk.api.models import IntakeBody
+from desk.api.problems import status_of  # a refusal reads the same, and answers the same, in both doors
 from desk.console.forms import fields_of, read
 from desk.console.session import Refused, Sender, Signed, context
 from desk.console.web import render
-from desk.errors import ConcurrentUpdate, DatabaseUnavailable, DeskError, NotFound, NotPermitted
+from desk.errors import ConcurrentUpdate, DeskError, NotFound, NotPermitted
 from desk.verbs import BY_NAME, VERBS
 from desk.views import TaskComplaint
 from states import ComplaintError
@@ -127,20 +128,10 @@ async def act(request: Request, number: str, verb: str, who: Sender) -> Response
     except ConcurrentUpdate as stale:
         return await run_in_threadpool(_page, request, number, who, 412, stale=str(stale), failed=verb, sent=form)
     except (DeskError, ComplaintError) as refused:
-        return await run_in_threadpool(_page, request, number, who, status_of(refused, otherwise=409),
+        return await run_in_threadpool(_page, request, number, who, status_of(refused),
                                        message=str(refused), failed=verb, sent=form)
     return RedirectResponse(f"/complaints/{number}", status_code=303)
 
-
-def status_of(refusal: DeskError | ComplaintError, *, otherwise: int) -> int:
-    """The page's status for a refusal, as the API's problems have it."""
-    if isinstance(refusal, NotPermitted):
-        return 403
-    if isinstance(refusal, NotFound):
-        return 404
-    if isinstance(refusal, DatabaseUnavailable):
-        return 503
-    return otherwise
 
 
 @router.get("/file", response_class=HTMLResponse)
@@ -162,7 +153,7 @@ async def file(request: Request, who: Sender) -> Response:
         filed = await run_in_threadpool(ctx.desk.file, actor=who.person, now=ctx.clock(), family=body.family,
                                complainant=body.contact(), channel=body.channel, details=body.details())
     except DeskError as refused:
-        return render(request, "intake.html", who, status_of(refused, otherwise=422), fields=INTAKE_FIELDS,
+        return render(request, "intake.html", who, status_of(refused), fields=INTAKE_FIELDS,
                       errors={}, sent=form, message=str(refused))
     return RedirectResponse(f"/complaints/{filed.number}", status_code=303)
 
