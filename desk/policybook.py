@@ -69,7 +69,11 @@ class PolicyBook:
         """The version it was classified under; the current one before classification."""
         if complaint.policy_version is None:
             return self.current(complaint.family)
-        key = (complaint.family.value, complaint.policy_version)
+        return self.version(complaint.family, complaint.policy_version, uow)
+
+    def version(self, family: Family | str, version: str, uow: UnitOfWork) -> Policy:
+        """A version of the family's policy as it was stored when first seen."""
+        key = (Family(family).value, version)
         if key not in self._versions:
             text = stored_text(uow.connection, *key)
             if text is None:

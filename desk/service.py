@@ -508,6 +508,13 @@ class Desk:
         with self.reading() as uow:
             return policy_versions.publications(uow.connection, family)
 
+    def policy_version(self, family: str, version: str | None = None) -> Policy:
+        """The family's policy in force, or an earlier version as it was stored (NotFound if never)."""
+        if version is None or version == self.book.current(family).version:
+            return self.book.current(family)
+        with self.reading() as uow:
+            return self.book.version(family, version, uow)
+
     def reapply_policy(self, family: str, *, actor: str, now: datetime, dry_run: bool,
                        progress: Callable[[int, int], None] | None = None) -> list[Reapplied]:
         """Moves every open complaint of the family that follows another version of its policy to

@@ -49,9 +49,13 @@ def policies(request: Request, who: Signed) -> Response:
 
 
 @router.get("/policies/{family}", response_class=HTMLResponse)
-def policy(request: Request, family: str, who: Signed) -> Response:
+def policy(request: Request, family: str, who: Signed, version: str | None = None) -> Response:
+    """The version in force, or an earlier one (`?version=`): what complaints classified under it follow."""
     manager(request, who)
-    shown = context(request).desk.book.current(family_of(family))
+    try:
+        shown = context(request).desk.policy_version(family_of(family).value, version)
+    except NotFound as missing:
+        raise Refused(404, str(missing)) from None
     year = context(request).clock().astimezone(ZoneInfo(shown.spec.timezone)).year
     return render(request, "policy.html", who, p=shown, spec=shown.spec, days=unusual_days(shown, year), year=year,
                   publications=context(request).desk.publications(family), zone=shown.spec.timezone)

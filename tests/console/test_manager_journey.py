@@ -70,6 +70,9 @@ def test_a_manager_checks_a_draft_and_replays_it(console: ApiServer, signed_in: 
     manager.goto("/policies/property")
     manager.locator("#publications summary").click()
     expect(manager.locator("#publications")).to_contain_text("ma-jing")  # on record: who published it
+    manager.locator("#publications a", has_text="2026.11-3").click()  # the version it replaced, still readable
+    expect(manager.locator("#shown-version")).to_have_text("2026.11-3")
+    expect(manager.locator("#tier-deadlines")).to_contain_text("3 working days")
 
 
 def test_publishing_needs_its_own_permission_and_a_new_version(console: ApiServer, signed_in: Any) -> None:
