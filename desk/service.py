@@ -65,6 +65,10 @@ from states import (
     receive,
 )
 
+# How long a claimed batch of notices is kept from other sweepers while it is sent: a batch of 50
+# at the webhook's 10 s timeout each takes at most 500 s.
+CLAIM_LEASE = timedelta(minutes=15)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -647,36 +651,61 @@ class Desk:
         return fired
 
     def deliver_notifications(self, notifier: Notifier, now: datetime, limit: int = 500,
-                              max_attempts: int = 8, tiers: Sequence[str] = TIERS) -> Delivery:
+                              max_attempts: int = 8, tiers: Sequence[str] = TIERS, batch: int = 50) -> Delivery:
         """Sends what the outbox owes for the lane `tiers` (a tier's sweeps deliver that tier's);
         a failure is retried later with a growing delay (1, 2, 4 ... minutes), up to
         `max_attempts`, after which it waits for operations (marked given up: `desk outbox
-        --failed`; an operator's `retry_notification` grants it one more attempt)."""
+        --failed`; an operator's `retry_notification` grants it one more attempt).
+
+        Nothing is sent inside a transaction: a batch is claimed in one short transaction, sent
+        with none open, and its outcome recorded in a second; a slow gateway (10 s a call) then
+        holds no lock, and on SQLite no verb waits behind it for the write lock."""
         delivery = Delivery()
-        retries: list[tuple[int, datetime, str, datetime | None]] = []
-        with UnitOfWork(self.engine) as uow:
-            for row in uow.outbox.due(now, limit, tiers):
-                contact = None
-                if row.recipient == COMPLAINANT:
-                    person = uow.complaints.complainant(row.complaint_id)
-                    contact = {"phone": person.get("phone"), "email": person.get("email")}
-                message = Notification(row.id, row.recipient, row.number, row.kind, dict(row.payload), contact)
-                try:
-                    notifier.send(message)
-                except Exception as error:  # a gateway can fail in any way; the row stays owed
-                    attempts = row.attempts + 1
-                    delay = timedelta(minutes=2 ** min(attempts - 1, 10))
-                    given_up = attempts >= max_attempts
-                    retry_at = now + timedelta(days=3650) if given_up else now + delay
-                    retries.append((row.id, retry_at, f"{type(error).__name__}: {error}", now if given_up else None))
-                    delivery.failed.append(row.id)
-                else:
-                    delivery.sent.append(row.id)
-            # Recorded together after sending: one statement for the lot, not one per notice.
-            uow.outbox.delivered(delivery.sent, now)
-            uow.outbox.retry(retries)
-            uow.commit()
+        while len(delivery.sent) + len(delivery.failed) < limit:
+            with UnitOfWork(self.engine) as uow:
+                claimed = uow.outbox.claim(now, min(batch, limit - len(delivery.sent) - len(delivery.failed)),
+                                           tiers, until=now + CLAIM_LEASE)
+                messages = [self._message(uow, row) for row in claimed]
+                uow.commit()
+            if not messages:
+                break
+            sent, retries = self._send(notifier, messages, claimed, now, max_attempts)
+            with UnitOfWork(self.engine) as uow:
+                # Recorded together after sending: one statement for the lot, not one per notice.
+                uow.outbox.delivered(sent, now)
+                uow.outbox.retry(retries)
+                uow.commit()
+            delivery.sent += sent
+            delivery.failed += [oid for oid, *_ in retries]
         return delivery
+
+    @staticmethod
+    def _message(uow: UnitOfWork, row: Any) -> Notification:
+        contact = None
+        if row.recipient == COMPLAINANT:
+            person = uow.complaints.complainant(row.complaint_id)
+            contact = {"phone": person.get("phone"), "email": person.get("email")}
+        return Notification(row.id, row.recipient, row.number, row.kind, dict(row.payload), contact)
+
+    @staticmethod
+    def _send(notifier: Notifier, messages: list[Notification], claimed: Sequence[Any], now: datetime,
+              max_attempts: int) -> tuple[list[int], list[tuple[int, datetime, str, datetime | None]]]:
+        """Sends each notice; what was sent, and for each failure when to try again (or that the
+        desk gives up on it after `max_attempts`)."""
+        sent: list[int] = []
+        retries: list[tuple[int, datetime, str, datetime | None]] = []
+        for message, row in zip(messages, claimed, strict=True):
+            try:
+                notifier.send(message)
+            except Exception as error:  # a gateway can fail in any way; the row stays owed
+                attempts = row.attempts + 1
+                given_up = attempts >= max_attempts
+                delay = timedelta(days=3650) if given_up else timedelta(minutes=2 ** min(attempts - 1, 10))
+                retry_at = now + delay
+                retries.append((row.id, retry_at, f"{type(error).__name__}: {error}", now if given_up else None))
+            else:
+                sent.append(row.id)
+        return sent, retries
 
     def daily_report(self, family: str, since: datetime, now: datetime) -> dict[str, Any]:
         """The manager's morning read for one family (see store.queries.daily_report)."""

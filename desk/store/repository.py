@@ -380,6 +380,15 @@ class Outbox:
         query = OUTBOX_DUE.with_for_update(skip_locked=True) if self.postgres else OUTBOX_DUE
         return self.db.execute(query, {"now": now, "n": limit, "tiers": list(tiers)}).all()
 
+    def claim(self, now: datetime, limit: int, tiers: Sequence[str], until: datetime) -> Sequence[Row[Any]]:
+        """Takes the notices owed by `now` for sending: not due again before `until`, so another
+        sweeper passes them by while they are sent outside this transaction. If the sender dies,
+        they fall due again then (delivery is at least once; the delivery id stays the same)."""
+        rows = self.due(now, limit, tiers)
+        if rows:
+            self.db.execute(update(O).where(O.c.id.in_([row.id for row in rows])).values(next_attempt_at=until))
+        return rows
+
     def delivered(self, outbox_ids: list[int], now: datetime) -> None:
         self.sql.execute_many(self.sql.prepared("outbox_delivered", lambda: OUTBOX_DELIVERED),
                               ({"oid": oid, "now": now} for oid in outbox_ids))
