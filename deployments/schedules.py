@@ -33,8 +33,8 @@ def schedules_for(lane: Lane, policies: list[Policy]) -> list[Schedule]:
     every = min(p.callbacks.seconds for p in plans)
     if any(p.callbacks_in == "any_time" for p in plans):
         return [Interval(every, timezone=zone)]
-    opens = min(p.spec.calendar.business_hours[0] for p in policies)
-    closes = max(p.spec.calendar.business_hours[1] for p in policies)
+    opens = min(p.spec.calendar.business_hours.opens for p in policies)
+    closes = max(p.spec.calendar.business_hours.closes for p in policies)
     return [Cron(line, timezone=zone) for line in business_hours_cron(opens, closes, every)]
 
 

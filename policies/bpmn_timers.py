@@ -90,8 +90,7 @@ def _basis(policy: Policy, length: Duration) -> str:
     if not length.working:
         return "of clock time (24x7)"
     cal = policy.spec.calendar
-    opens, closes = cal.business_hours
-    return (f"of working time: business hours {opens:%H:%M}-{closes:%H:%M} on {cal.country} working days, "
+    return (f"of working time: business hours {cal.business_hours} on {cal.country} working days, "
             "holidays skipped, make-up workdays (调休) counted: no ISO 8601 duration says that")
 
 

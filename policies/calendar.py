@@ -63,6 +63,36 @@ class Span:
         return "; ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """A working day's business hours: one interval (`09:00-18:00`) or several, split by a
+    lunch break (`09:00-12:00, 13:30-18:00`). Working time is counted only inside them."""
+
+    intervals: tuple[tuple[time, time], ...] = ((time(9, 0), time(18, 0)),)
+
+    def __post_init__(self) -> None:
+        if not self.intervals:
+            raise ValueError("business hours need at least one interval")
+        previous = time(0, 0)
+        for i, (opens, closes) in enumerate(self.intervals):
+            if not opens < closes:
+                raise ValueError(f"business hours must open before they close ({opens:%H:%M}-{closes:%H:%M})")
+            if i and opens < previous:
+                raise ValueError(f"business hours must be in order and not overlap ({self})")
+            previous = closes
+
+    @property
+    def opens(self) -> time:
+        return self.intervals[0][0]
+
+    @property
+    def closes(self) -> time:
+        return self.intervals[-1][1]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{opens:%H:%M}-{closes:%H:%M}" for opens, closes in self.intervals)
+
+
 class BusinessCalendar:
     """Working days and business hours of one policy. Cheap to query: day kinds are cached."""
 
@@ -76,14 +106,15 @@ class BusinessCalendar:
         closes: time = time(18, 0),
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
+        hours: Hours | None = None,
     ) -> None:
-        if not opens < closes:
-            raise ValueError(f"business hours must open before they close ({opens}-{closes})")
+        self.hours = hours or Hours(((opens, closes),))  # checks the order of what it is given
         _import_pendulum()
         self.tz = pendulum.timezone(timezone)
         self._zone = ZoneInfo(timezone)
         self.timezone = timezone
-        self.opens, self.closes = opens, closes
+        # A working-days deadline falls due when the last interval closes.
+        self.opens, self.closes = self.hours.opens, self.hours.closes
         import holidays  # here, not at the top: see _import_pendulum
 
         self._official = holidays.country_holidays(country, subdiv=subdivision)
@@ -128,7 +159,8 @@ class BusinessCalendar:
     def is_working_time(self, moment: datetime) -> bool:
         """In business hours (opening included, closing not) on a working day, local time."""
         local = self.local(moment)
-        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+        clock = local.time()
+        return self.is_working_day(local.date()) and any(o <= clock < c for o, c in self.hours.intervals)
 
     def _later(self, moment: datetime, *, minutes: float = 0, seconds: float = 0) -> pendulum.DateTime:
         """`moment` moved by absolute time (what pendulum's add(minutes=...) does), at C speed."""
@@ -186,15 +218,16 @@ class BusinessCalendar:
         for _ in range(MAX_SCAN_DAYS):
             kind = self.day_kind(day)
             if kind.working:
-                opens, closes = self._at(day, self.opens), self._at(day, self.closes)
-                begin = max(cursor, opens)
-                available = max(0, _minutes(begin, closes))
-                if available > 0:
-                    counted.append((day, kind.why))
-                if remaining <= available:
-                    return Span(local, self._later(begin, minutes=remaining), duration, tuple(counted),
-                                tuple(skipped))
-                remaining -= available
+                for opens_at, closes_at in self.hours.intervals:  # a lunch break is not counted
+                    opens, closes = self._at(day, opens_at), self._at(day, closes_at)
+                    begin = max(cursor, opens)
+                    available = max(0, _minutes(begin, closes))
+                    if available > 0 and (not counted or counted[-1][0] != day):
+                        counted.append((day, kind.why))
+                    if remaining <= available:
+                        return Span(local, self._later(begin, minutes=remaining), duration, tuple(counted),
+                                    tuple(skipped))
+                    remaining -= available
             else:
                 skipped.append((day, kind.why))
             day += timedelta(days=1)
@@ -226,12 +259,13 @@ class BusinessCalendar:
         remaining, day, cursor = minutes, _day(local), local
         for _ in range(MAX_SCAN_DAYS):
             if self.is_working_day(day):
-                opens, closes = self._at(day, self.opens), self._at(day, self.closes)
-                end = min(cursor, closes)
-                available = max(0, _minutes(opens, end))
-                if remaining <= available:
-                    return self._later(end, minutes=-remaining)
-                remaining -= available
+                for opens_at, closes_at in reversed(self.hours.intervals):
+                    opens, closes = self._at(day, opens_at), self._at(day, closes_at)
+                    end = min(cursor, closes)
+                    available = max(0, _minutes(opens, end))
+                    if remaining <= available:
+                        return self._later(end, minutes=-remaining)
+                    remaining -= available
             day -= timedelta(days=1)
             cursor = self._at(day, time(23, 59))
         raise ValueError(f"no {minutes} working minutes found before {local.date()}: check the calendar")
@@ -242,9 +276,10 @@ class BusinessCalendar:
         total, day, last = 0, _day(a), _day(b)
         while day <= last:
             if self.is_working_day(day):
-                lo = max(a, self._at(day, self.opens))
-                hi = min(b, self._at(day, self.closes))
-                total += max(0, _minutes(lo, hi))
+                for opens_at, closes_at in self.hours.intervals:
+                    lo = max(a, self._at(day, opens_at))
+                    hi = min(b, self._at(day, closes_at))
+                    total += max(0, _minutes(lo, hi))
             day += timedelta(days=1)
         return total
 

@@ -63,8 +63,7 @@ class Policy:
             timezone=self.spec.timezone,
             country=cal.country,
             subdivision=cal.subdivision,
-            opens=cal.business_hours[0],
-            closes=cal.business_hours[1],
+            hours=cal.business_hours,
             extra_holidays=cal.extra_holidays,
             extra_workdays=cal.extra_workdays,
         )

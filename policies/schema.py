@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from policies.calendar import Hours
 from policies.durations import DURATION_HELP, OFFSET_HELP, Duration, Offset, parse_duration, parse_offset
 from policies.ladders import authority_problem, ladder_problem, ladder_problem_on
 from policies.orchestration import EVERY_HELP, CallbackHours, Every, parse_every
@@ -82,13 +83,27 @@ def _percent(value: object) -> Fraction:
     raise ValueError(f"expected a percentage between 0% and 100% such as '5%', got {quoted(value)}")
 
 
-def _hours(value: object) -> tuple[time, time]:
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(value))
-    if match:
+def _hours(value: object) -> Hours:
+    if isinstance(value, Hours):
+        return value
+    intervals: list[tuple[time, time]] = []
+    for part in str(value).split(","):
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", part)
+        if not match:
+            intervals = []
+            break
         h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) < (h2, m2):
-            return time(h1, m1), time(h2, m2)
-    raise ValueError(f"expected business hours like '09:00-18:00' (opening before closing), got {quoted(value)}")
+        if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
+            intervals = []
+            break
+        intervals.append((time(h1, m1), time(h2, m2)))
+    if intervals:
+        try:
+            return Hours(tuple(intervals))
+        except ValueError as wrong:
+            raise ValueError(f"{wrong}, got {quoted(value)}") from None
+    raise ValueError("expected business hours like '09:00-18:00', or split by a break like "
+                     f"'09:00-12:00, 13:30-18:00' (each opening before it closes), got {quoted(value)}")
 
 
 def _zone(value: object) -> str:
@@ -127,11 +142,13 @@ Percent = Annotated[
     PlainSerializer(lambda f: f"{float(f * 100):g}%"),
     WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?%$", "examples": ["5%"]}),
 ]
+HOURS = r"\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}"
 BusinessHours = Annotated[
-    tuple[time, time],
+    Hours,
     PlainValidator(_hours),
-    PlainSerializer(lambda h: f"{h[0]:%H:%M}-{h[1]:%H:%M}"),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$", "examples": ["09:00-18:00"]}),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "pattern": rf"^{HOURS}(\s*,\s*{HOURS})*$",
+                    "examples": ["09:00-18:00", "09:00-12:00, 13:30-18:00"]}),
 ]
 EveryText = Annotated[
     Every,
@@ -164,7 +181,7 @@ class Bilingual(Spec):
 class CalendarSpec(Spec):
     country: str = Field("CN", description="holidays package country code; CN includes make-up workdays (调休)")
     subdivision: str | None = None
-    business_hours: BusinessHours = (time(9, 0), time(18, 0))
+    business_hours: BusinessHours = Field("09:00-18:00", validate_default=True)
     extra_holidays: list[date] = Field(default_factory=list, description="company holidays on top of the country's")
     extra_workdays: list[date] = Field(default_factory=list, description="company workdays on top of the country's")
 

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policies import BusinessCalendar, parse_duration, parse_offset
+from policies.calendar import Hours
+from policies.schema import _hours
 from tests.support import at
 
 pytestmark = pytest.mark.unit
@@ -179,3 +181,37 @@ def test_percentage_steps_on_short_and_clock_deadlines() -> None:
     day = (at("2026-11-25 10:00"), at("2026-11-26 10:00"))
     assert CAL.shift(*day, parse_offset("+10%"), "clock") == at("2026-11-26 12:24")
     assert CAL.shift(*day, parse_offset("-10%"), "clock") == at("2026-11-26 07:36")
+
+
+# -- split business hours (issue 15; Frappe Helpdesk #2212): a lunch break is not working time --
+LUNCH = BusinessCalendar(timezone="Asia/Shanghai", hours=Hours(((time(9), time(12)), (time(13, 30), time(18)))))
+
+
+def test_working_hours_stop_for_lunch_and_go_on_after_it() -> None:
+    # Thu 2026-11-26: 2 working hours from 11:00 are 11:00-12:00 and 13:30-14:30.
+    assert LUNCH.add(at("2026-11-26 11:00"), parse_duration("2 working hours")).due == at("2026-11-26 14:30")
+    # Asked during lunch, the clock starts when the office opens again.
+    assert LUNCH.add(at("2026-11-26 12:40"), parse_duration("30 working minutes")).due == at("2026-11-26 14:00")
+    # A day of 7.5 working hours: 8 working hours from Thu 09:00 end Fri 09:30.
+    assert LUNCH.add(at("2026-11-26 09:00"), parse_duration("8 working hours")).due == at("2026-11-27 09:30")
+
+
+def test_stepping_back_and_counting_between_skip_the_lunch_break() -> None:
+    assert LUNCH.subtract(at("2026-11-26 14:00"), parse_duration("1 working hour")) == at("2026-11-26 11:30")
+    assert LUNCH.working_minutes_between(at("2026-11-26 11:00"), at("2026-11-26 14:30")) == 120
+    assert not LUNCH.is_working_time(at("2026-11-26 12:15")) and LUNCH.is_working_time(at("2026-11-26 13:30"))
+
+
+def test_working_days_fall_due_when_the_last_interval_closes() -> None:
+    assert LUNCH.add(at("2026-11-26 10:00"), parse_duration("1 working day")).due == at("2026-11-27 18:00")
+
+
+@pytest.mark.parametrize("text", ["09:00-12:00, 11:00-18:00", "13:30-18:00, 09:00-12:00", "09:00-12:00,", "9-18"])
+def test_business_hours_that_overlap_go_backwards_or_do_not_parse_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="business hours"):
+        _hours(text)
+
+
+def test_split_business_hours_read_and_written_as_managers_write_them() -> None:
+    hours = _hours("09:00-12:00, 13:30-18:00")
+    assert str(hours) == "09:00-12:00, 13:30-18:00" and (hours.opens, hours.closes) == (time(9), time(18))
