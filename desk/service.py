@@ -639,12 +639,14 @@ class Desk:
         owed: list[dict[str, Any]] = []
         changes = TimerChanges([], [])
         for loaded in batch:
+            policy = self.book.for_complaint(loaded.complaint, uow)
             for timer in by_complaint[loaded.id]:
                 if timer.id in ours:
                     done = fire_timer(loaded, timer, self.directory, now)
                     fired.append(done)
-                    owed += notifications(loaded.id, done, now)
-            changes.plan(loaded, self.book.for_complaint(loaded.complaint, uow), stored[loaded.id])
+                    # Quiet hours: a general reminder fired at 23:00 goes out when the office opens.
+                    owed += notifications(loaded.id, done, now, send_at=policy.notice_time(done.tier, now))
+            changes.plan(loaded, policy, stored[loaded.id])
         changes.write(uow, now)
         uow.outbox.add(owed)
         uow.complaints.save_many(batch, now)

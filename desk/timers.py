@@ -208,8 +208,10 @@ def fire_timer(loaded: Loaded, timer: Any, directory: Directory, now: datetime) 
                  notified, timer.due_at, now - timer.due_at)
 
 
-def notifications(complaint_id: int, fired: Fired, now: datetime) -> list[dict[str, Any]]:
-    """Outbox rows for the people a fired timer must reach (numbers and ids only)."""
+def notifications(complaint_id: int, fired: Fired, now: datetime, send_at: datetime | None = None,
+                  ) -> list[dict[str, Any]]:
+    """Outbox rows for the people a fired timer must reach (numbers and ids only), to be sent from
+    `send_at` (quiet hours: the policy's `notices_in`), at once by default."""
     payload = {"tier": fired.tier, "type": fired.type, "stage": fired.stage, "level": fired.level,
                "action": fired.action, "due_at": fired.due_at.isoformat(),
                "late_by_s": int(fired.late_by.total_seconds())}
@@ -217,7 +219,8 @@ def notifications(complaint_id: int, fired: Fired, now: datetime) -> list[dict[s
 
     def row(recipient: str, kind: str) -> dict[str, Any]:
         return {"complaint_id": complaint_id, "number": fired.number, "recipient": recipient, "kind": kind,
-                "tier": lane_tier(fired.tier), "payload": payload, "created_at": now, "next_attempt_at": now,
+                "tier": lane_tier(fired.tier), "payload": payload, "created_at": now,
+                "next_attempt_at": send_at or now,
                 "attempts": 0}
 
     rows = [row(person, kind) for person in fired.notified]

@@ -162,6 +162,18 @@ class BusinessCalendar:
         clock = local.time()
         return self.is_working_day(local.date()) and any(o <= clock < c for o, c in self.hours.intervals)
 
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """`moment` itself in business hours on a working day, otherwise the next opening."""
+        local = self.local(moment)
+        day, clock = _day(local), time(local.hour, local.minute, local.second, local.microsecond)
+        for _ in range(MAX_SCAN_DAYS):
+            if self.is_working_day(day):
+                for opens, closes in self.hours.intervals:
+                    if clock < closes:
+                        return moment if opens <= clock else self.plain(self._at(day, opens))
+            day, clock = day + timedelta(days=1), time(0, 0)
+        raise ValueError(f"no working time within {MAX_SCAN_DAYS} days of {local.date()}: check the calendar")
+
     def _later(self, moment: datetime, *, minutes: float = 0, seconds: float = 0) -> pendulum.DateTime:
         """`moment` moved by absolute time (what pendulum's add(minutes=...) does), at C speed."""
         offset = moment.utcoffset()

@@ -65,6 +65,8 @@ class Orchestration:
     escalations: Every
     callbacks: Every
     callbacks_in: CallbackHours
+    # Quiet hours: when the tier's notices to staff and complainants may go out.
+    notices_in: CallbackHours = "business_hours"
 
 
 # The defaults, when a tier has no `orchestration:` section.
@@ -73,7 +75,9 @@ DEFAULTS = {
     # its first rung 20% before it (12345 催办) is a minute's warning; a sweep every 15 s, started
     # ~7.5 s late by Prefect (PREFECT-NOTES), keeps that notice within half of it.
     # Callbacks (回访) are phone calls: made in office hours, whatever the tier (12345: the day after).
-    Tier.URGENT: Orchestration(Every(15), Every(300), "business_hours"),
+    # Notices of an urgent complaint go at once, night or holiday; the other tiers' wait for business
+    # hours (Zammad #4432: escalation mail at midnight is what people complain of).
+    Tier.URGENT: Orchestration(Every(15), Every(300), "business_hours", notices_in="any_time"),
     # Our choice: important deadlines are 24 hours and longer (industry: first response within 24 h).
     Tier.IMPORTANT: Orchestration(Every(60), Every(300), "business_hours"),
     # Our choice: general deadlines are 24 hours and longer; 12345's 3 working days for requests.

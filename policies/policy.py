@@ -172,7 +172,14 @@ class Policy:
         """How often the tier's timers are swept: its `orchestration:` keys over the defaults."""
         spec, default = self.spec.tiers.of(tier).orchestration, DEFAULTS[Tier(tier)]
         return Orchestration(spec.escalations or default.escalations, spec.callbacks or default.callbacks,
-                             spec.callbacks_in or default.callbacks_in)
+                             spec.callbacks_in or default.callbacks_in, spec.notices_in or default.notices_in)
+
+    def notice_time(self, tier: Tier | str | None, moment: datetime) -> datetime:
+        """When a notice owed at `moment` may go out: at once, or for a tier with quiet hours
+        (`notices_in: business_hours`) when the calendar next opens."""
+        if self.orchestration(tier or Tier.URGENT).notices_in == "any_time":
+            return moment
+        return self.calendar.next_working_moment(moment)
 
     def in_business_hours(self, moment: datetime) -> bool:
         """Whether `moment` falls in business hours on a working day of the policy's calendar."""

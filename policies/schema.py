@@ -258,6 +258,10 @@ class OrchestrationSpec(Spec):
     callbacks_in: CallbackHours | None = Field(
         None, description="business_hours: callbacks are swept only in the calendar's business hours on working "
                           "days; any_time: around the clock")
+    notices_in: CallbackHours | None = Field(
+        None, description="quiet hours: business_hours holds the tier's notices (escalations, callbacks due) owed "
+                          "outside business hours until the calendar next opens; any_time sends them at once "
+                          "(default: any_time for urgent, business_hours otherwise)")
 
 
 class TierSpec(Spec):

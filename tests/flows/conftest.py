@@ -39,15 +39,16 @@ def desk_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def round_the_clock(desk_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The shipped policies with callbacks swept at any time: the shipped ones hold them back
-    outside Shanghai's business hours, and a test must not pass or fail with the time of day
+    """The shipped policies with callbacks swept and notices sent at any time: the shipped ones hold
+    them back outside Shanghai's business hours, and a test must not pass or fail with the time of day
     it runs at (the business-hours rule itself is tested with time passed in)."""
     folder = desk_env / "policies"
     folder.mkdir()
     for name in ("property.yaml", "enterprise.yaml"):
         text = (SHIPPED / name).read_text(encoding="utf-8")
         assert text.count("callbacks_in: business_hours") == 3
-        text = text.replace("callbacks_in: business_hours", "callbacks_in: any_time")
+        # And notices at any time (quiet hours would hold a general one until the office opens).
+        text = text.replace("callbacks_in: business_hours", "notices_in: any_time\n      callbacks_in: any_time")
         (folder / name).write_text(re.sub(r'version: "([^"]+)"', r'version: "\1-any-time"', text, count=1),
                                    encoding="utf-8")
     shutil.copyfile(SHIPPED_ORG, folder / "org.yaml")

@@ -493,6 +493,8 @@ def test_callbacks_remind_ask_the_complainant_and_end_unreached(desk: Desk, tmp_
 
     gateway = Gateway()
     desk.deliver_notifications(gateway, at("2026-11-24 18:00"))
+    assert gateway.sent == []  # 18:00 is after hours: a general tier's notices wait (quiet hours)
+    desk.deliver_notifications(gateway, at("2026-11-25 09:00"))
     request = next(n for n in gateway.sent if n.kind == "satisfaction_request")
     assert request.recipient == "complainant" and request.contact == {"phone": "13812345678", "email": None}
     LogNotifier(tmp_path / "log").send(request)

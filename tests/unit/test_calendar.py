@@ -215,3 +215,11 @@ def test_business_hours_that_overlap_go_backwards_or_do_not_parse_are_refused(te
 def test_split_business_hours_read_and_written_as_managers_write_them() -> None:
     hours = _hours("09:00-12:00, 13:30-18:00")
     assert str(hours) == "09:00-12:00, 13:30-18:00" and (hours.opens, hours.closes) == (time(9), time(18))
+
+
+def test_the_next_working_moment_is_the_next_opening_outside_business_hours() -> None:
+    assert LUNCH.next_working_moment(at("2026-11-26 10:00")) == at("2026-11-26 10:00")  # open: now
+    assert LUNCH.next_working_moment(at("2026-11-26 12:10")) == at("2026-11-26 13:30")  # after lunch
+    assert LUNCH.next_working_moment(at("2026-11-27 19:00")) == at("2026-11-30 09:00")  # Friday night: Monday
+    assert CAL.next_working_moment(at("2026-09-30 18:00")) == at("2026-10-08 09:00")  # National Day skipped
+    assert CAL.next_working_moment(at("2026-10-10 08:00")) == at("2026-10-10 09:00")  # a make-up Saturday

@@ -50,6 +50,8 @@ def test_the_shipped_tiers_and_the_defaults() -> None:
             for p in (policy.orchestration(t) for t in Tier)] == [
         (15, 300, "business_hours"), (60, 300, "business_hours"), (300, 300, "business_hours")]
     assert all(policy.orchestration(t) == DEFAULTS[t] for t in Tier)  # written out as the defaults say
+    # Quiet hours: an urgent complaint's notices go at once; the others wait for business hours.
+    assert [policy.orchestration(t).notices_in for t in Tier] == ["any_time", "business_hours", "business_hours"]
 
 
 def test_a_tier_without_the_section_takes_the_defaults_and_a_key_left_out_too(tmp_path: Path) -> None:
