@@ -4,23 +4,26 @@ run against it, a real `desk serve`, a real browser."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import prefect.settings
 import pytest
 from playwright.sync_api import expect
 
 from desk.config import Settings
 from desk.prefect_server import PrefectServer
 from desk.service import Desk
-from flows.sweep import escalations
 from tests.api.server import start_api
 from tests.console.browser import Shots, browser  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+SWEEP_URGENT = ("from flows.sweep import escalations; "
+                "print(escalations(tier='urgent', return_state=True).state_details.flow_run_id)")
 
 
 def _free_port() -> int:
@@ -42,9 +45,12 @@ def test_an_operator_follows_a_fired_escalation_to_its_prefect_run(desk_env: Pat
 
     shots = Shots("operator-journey")
     with PrefectServer(home=desk_env / "prefect", port=_free_port()) as server:
-        with prefect.settings.temporary_settings(updates={prefect.settings.PREFECT_API_URL: server.api_url}):
-            run = escalations(tier="urgent", return_state=True)
-        run_id = str(run.state_details.flow_run_id)
+        # The sweep runs in a process of its own, as a served deployment's would: run here, it would
+        # leave this process's Prefect event and log workers bound to a server this test stops, and
+        # the next test to drain them would wait for that server for ever.
+        swept = subprocess.run([sys.executable, "-c", SWEEP_URGENT], env={**os.environ, **server.environment()},
+                               capture_output=True, text=True, timeout=180, check=True)
+        run_id = swept.stdout.strip().splitlines()[-1]
         monkeypatch.setenv("PREFECT_UI_URL", server.ui_url)  # what `desk up` gives the API it serves
         with start_api(f"sqlite:///{desk_env / 'desk.db'}", desk_env, callers=("qian-bo",)) as console:
             context = browser.new_context(locale="en-US", base_url=console.url, viewport={"width": 1280, "height": 900})
