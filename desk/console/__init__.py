@@ -23,5 +23,5 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(Refused)
     async def refused(request: Request, refusal: Refused) -> Response:
-        return render(request, "problem.html", None, refusal.status, title="forbidden" if refusal.status == 403
-                      else "not_found", message=refusal.message)
+        title = {403: "forbidden", 404: "not_found"}.get(refusal.status, "problem")
+        return render(request, "problem.html", None, refusal.status, title=title, message=refusal.message)

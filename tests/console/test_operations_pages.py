@@ -59,6 +59,9 @@ def test_reports_chart_compliance_and_download_as_csv(console: ApiServer, signed
     assert download.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(download.text())))
     assert any(r["first_responder"] == "xiao-yu" and int(r["owned"]) >= 1 for r in rows)
+    wrong = manager.goto("/reports?start=2026-13-01")  # a date typed by hand: named, not a 500
+    assert wrong is not None and wrong.status == 422
+    expect(manager.locator("[role=alert]")).to_contain_text("start/end")
 
 
 def test_operations_and_reports_are_not_for_handlers(console: ApiServer, signed_in: Any) -> None:
