@@ -115,20 +115,31 @@ class Directory:
         roles = self.roles_of(person) | ({SOURCE} if integration else set())
         return bool(roles & set(allowed))
 
+    def holds(self, person: str, permission: str) -> bool:
+        """Whether `person`'s roles are among those org.yaml `permissions.<permission>` names
+        (manage_tokens, manage_policies, publish_policy, operate)."""
+        return bool(self.roles_of(person) & set(getattr(self.org.permissions, permission)))
+
+    def check_holds(self, person: str, permission: str, what: str) -> None:
+        """Refuses, naming org.yaml's rule and whom it allows, unless `person` holds `permission`."""
+        self.require(person)
+        if not self.holds(person, permission):
+            allowed = ", ".join(getattr(self.org.permissions, permission))
+            raise NotPermitted(f"{person} may not {what}: policies/org.yaml permissions.{permission} allows {allowed}")
+
     def may_manage_tokens(self, person: str) -> bool:
-        return bool(self.roles_of(person) & set(self.org.permissions.manage_tokens))
+        return self.holds(person, "manage_tokens")
 
     def may_manage_policies(self, person: str) -> bool:
-        """Whether `person` may open the policy workbench: org.yaml permissions.manage_policies."""
-        return bool(self.roles_of(person) & set(self.org.permissions.manage_policies))
+        """The policy workbench: read, draft, check, replay."""
+        return self.holds(person, "manage_policies")
 
     def may_publish_policies(self, person: str) -> bool:
-        """Whether `person` may put a draft in force: org.yaml permissions.publish_policy."""
-        return bool(self.roles_of(person) & set(self.org.permissions.publish_policy))
+        return self.holds(person, "publish_policy")
 
     def may_operate(self, person: str) -> bool:
-        """Whether `person` may act on the desk's machinery (retry a notice): org.yaml permissions.operate."""
-        return bool(self.roles_of(person) & set(self.org.permissions.operate))
+        """The desk's machinery: retry a notice, the operations pages."""
+        return self.holds(person, "operate")
 
     def require_staff(self, person: str, what: str) -> None:
         """Refuses an unknown person, and an integration account: operations pages are for staff."""

@@ -57,12 +57,8 @@ class OutboxPage(View):
     rows: list[Notice]
 
 
-def status_of(row: dict[str, Any]) -> Status:
-    return delivery(row)
-
-
 def notice(row: dict[str, Any]) -> Notice:
-    status = status_of(row)
+    status = delivery(row)
     error = row["last_error"]
     return Notice(id=row["id"], number=row["number"], tier=row["tier"], kind=row["kind"],
                   recipient=row["recipient"], status=status, attempts=row["attempts"],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from desk.errors import DeskError, NotFound, NotPermitted
+from desk.errors import DeskError, NotFound
 from desk.store import replays as rows
 from desk.store.uow import UnitOfWork
 from desk.views import View
@@ -111,7 +111,4 @@ def _set(desk: Desk, replay_id: int, **values: object) -> None:
 
 
 def _may_replay(desk: Desk, person: str) -> None:
-    if not desk.directory.may_manage_policies(person):
-        allowed = ", ".join(desk.directory.org.permissions.manage_policies)
-        raise NotPermitted(f"{person} may not replay draft policies: policies/org.yaml "
-                           f"permissions.manage_policies allows {allowed}")
+    desk.directory.check_holds(person, "manage_policies", "replay draft policies")

@@ -481,11 +481,7 @@ class Desk:
         check` checks a file, stored with who published it, written to the policy folder (what
         every process reads when it opens the desk). Open complaints keep their version until
         someone re-applies (`reapply_policy`, with its dry run)."""
-        self.directory.require(actor)
-        if not self.directory.may_publish_policies(actor):
-            allowed = ", ".join(self.directory.org.permissions.publish_policy)
-            raise NotPermitted(f"{actor} may not publish policies: policies/org.yaml permissions.publish_policy "
-                               f"allows {allowed}")
+        self.directory.check_holds(actor, "publish_policy", "publish policies")
         folder = self.book.folder
         if folder.resolve() == SHIPPED.resolve():
             raise BadInput(f"the desk reads the shipped policies ({folder}), which belong to the installation: "
@@ -774,11 +770,7 @@ class Desk:
         """Makes a notice that failed due again at `now` (one more attempt, even after the desk gave
         up on it), for those policies/org.yaml `permissions.operate` names. Who retried it and when
         stay on the notice (desk.outbox, `desk outbox --retried`). Returns the tier whose sweep sends it."""
-        self.directory.require(actor)
-        if not self.directory.may_operate(actor):
-            allowed = ", ".join(self.directory.org.permissions.operate)
-            raise NotPermitted(f"{actor} may not retry notification #{notification_id}: "
-                               f"policies/org.yaml permissions.operate allows {allowed}")
+        self.directory.check_holds(actor, "operate", f"retry notification #{notification_id}")
         with UnitOfWork(self.engine) as uow:
             row = uow.outbox.get(notification_id)
             if row["delivered_at"] is not None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from desk.directory import Directory
-from desk.errors import BadInput, NotFound, NotPermitted
+from desk.errors import BadInput, NotFound
 from desk.store.engine import Engine
 from desk.store.uow import UnitOfWork
 
@@ -107,7 +107,4 @@ class Tokens:
         return person if found is not None and found.active else None
 
     def _require_manager(self, actor: str, what: str) -> None:
-        self.directory.require(actor)
-        if not self.directory.may_manage_tokens(actor):
-            allowed = ", ".join(self.directory.org.permissions.manage_tokens)
-            raise NotPermitted(f"{actor} may not {what}: policies/org.yaml permissions.manage_tokens allows {allowed}")
+        self.directory.check_holds(actor, "manage_tokens", what)

@@ -37,11 +37,10 @@ def reader_of_reports(request: Request, who: Visitor) -> None:
 def escalations(request: Request, who: Signed) -> Response:
     operator(request, who)
     ctx = context(request)
-    now = ctx.clock()
+    now, prefect = ctx.clock(), operations.prefect_ui_base(os.environ)
     return render(request, "operations.html", who, scheduled=operations.scheduled(ctx.desk, now, reader=who.person),
-                  fired=operations.fired_today(ctx.desk, now, operations.prefect_ui_base(os.environ),
-                                               reader=who.person),
-                  prefect=operations.prefect_ui_base(os.environ), zone=ctx.desk.zone_of(None))
+                  fired=operations.fired_today(ctx.desk, now, prefect, reader=who.person), prefect=prefect,
+                  zone=ctx.desk.zone_of(None))
 
 
 @router.get("/operations/outbox", response_class=HTMLResponse)

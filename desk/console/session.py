@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from desk.api.context import Api, api
+from desk.errors import NotPermitted
 
 COOKIE = "desk_session"
 CSRF_FIELD = "csrf_token"
@@ -83,11 +84,10 @@ def same_site(request: Request) -> None:
 
 def require(request: Request, who: Visitor, permission: str, what: str) -> None:
     """Refuses, naming org.yaml's rule, a page or action that the person's roles are not given."""
-    directory = api(request).desk.directory
-    allowed: list[str] = getattr(directory.org.permissions, permission)
-    if not directory.roles_of(who.person) & set(allowed):
-        raise Refused(403, f"{who.person} may not {what}: policies/org.yaml permissions.{permission} allows "
-                           f"{', '.join(allowed)}")
+    try:
+        api(request).desk.directory.check_holds(who.person, permission, what)
+    except NotPermitted as refused:
+        raise Refused(403, str(refused)) from None
 
 
 Signed = Annotated[Visitor, Depends(visitor)]
