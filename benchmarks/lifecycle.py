@@ -53,11 +53,16 @@ class Step:
     run: Callable[[Desk, str, datetime], object]
 
 
-# The property path of the seeds' cleaning complaint: receipt to a satisfied revisit and closing.
+# The property path of the seeds' cleaning complaint: receipt to a satisfied revisit and closing,
+# with one pause and resume.
 STEPS: tuple[Step, ...] = (
     Step("classify", timedelta(minutes=10),
          lambda d, n, t: d.classify(n, actor=AGENT, now=t, type="cleaning_late")),
     Step("assign", timedelta(minutes=20), lambda d, n, t: d.assign(n, actor=AGENT, now=t, handler=HANDLER)),
+    # Issue 15: the clock stopped while the owner is asked which floors, then run again.
+    Step("pause", timedelta(minutes=30),
+         lambda d, n, t: d.pause(n, actor=HANDLER, now=t, reason="awaiting_complainant")),
+    Step("resume", timedelta(hours=1), lambda d, n, t: d.resume(n, actor=HANDLER, now=t)),
     Step("record_findings", timedelta(hours=2),
          lambda d, n, t: d.record_findings(n, actor=HANDLER, now=t, findings="stairwell 3 skipped")),
     Step("resolve", timedelta(hours=3),

@@ -53,7 +53,7 @@ class Directory:
         return roles
 
     def people_for(self, roles: list[str] | tuple[str, ...], complaint: Complaint) -> list[str]:
-        """The people behind notify roles, in order, each once. Duty managers: those on duty."""
+        """The people behind notify roles (or person ids), in order, each once. Duty managers: those on duty."""
         people: list[str] = []
         for role in roles:
             if role == "first_responder":
@@ -63,6 +63,8 @@ class Directory:
             elif role == "department_head":
                 head = self.head_of(self._department(complaint))
                 found = [head] if head else []
+            elif role in self.org.people:  # a person named for themselves (a referral's leader)
+                found = [role]
             else:
                 found = self.org.people_with(role)
                 on_duty = [p for p in found if p in self.org.on_duty]
@@ -82,18 +84,18 @@ class Directory:
         """Refuses, naming the rule, when the policy's permissions leave this person out. Where the
         policy sets no rule, anyone on the staff may; an integration account only what a rule grants."""
         self.require(person)
-        allowed = policy.spec.permissions.get(action)
+        allowed, key = policy.rule_for(action)
         what = f"{action} {complaint.number}" if complaint is not None else f"{action} {policy.family} complaints"
         if allowed is None:
             if self.org.is_integration(person):
                 raise NotPermitted(f"{person} may not {what}: the {policy.family} policy {policy.version} has no "
-                                   f"permissions.{action} rule, and integration accounts do only what a rule grants")
+                                   f"{key} rule, and integration accounts do only what a rule grants")
             return
         roles = self.roles_of(person, complaint, source)
         if not roles & set(allowed):
             raise NotPermitted(
                 f"{person} may not {what}: the {policy.family} policy {policy.version} "
-                f"(permissions.{action}) allows {', '.join(allowed)}; {person} is {', '.join(sorted(roles)) or 'none'}"
+                f"({key}) allows {', '.join(allowed)}; {person} is {', '.join(sorted(roles)) or 'none'}"
             )
 
     def may(self, policy: Policy, complaint: Complaint | None, action: str, person: str,

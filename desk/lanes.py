@@ -11,12 +11,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from states import Tier
 
-ESCALATION_KINDS = ("stage_deadline", "escalation", "evidence_deadline")
-CALLBACK_KINDS = ("revisit", "revisit_expiry")
+
+class Kind(StrEnum):
+    """What a timer row is for (timers.kind); desk.timers fires each kind its own way."""
+
+    STAGE_DEADLINE = "stage_deadline"  # a stage's due time: breached when it fires
+    ESCALATION = "escalation"  # a rung of the stage's ladder
+    EVIDENCE_DEADLINE = "evidence_deadline"  # the respondent's window: fires the policy's on_expiry trigger
+    PAUSE_CAP = "pause_cap"  # a pause has lasted as long as the policy allows: the clock runs again
+    PROMISE_REMINDER = "promise_reminder"  # the time promised to the complainant is near
+    PROMISE_DUE = "promise_due"  # the promised time came with no contact or resolution: escalate
+    REFERRAL_DUE = "referral_due"  # a leader asked to take a hand has not answered in time
+    PROGRESS_DUE = "progress_due"  # the complainant is owed word of how things stand
+    REPEAT = "repeat"  # a breached stage's reminder, again every so often until it is met
+    REVISIT = "revisit"  # a callback (回访) attempt is due
+    REVISIT_EXPIRY = "revisit_expiry"  # the last attempt's window closed with nobody reached
+
+
+CALLBACK_KINDS = (Kind.REVISIT.value, Kind.REVISIT_EXPIRY.value)
+ESCALATION_KINDS = tuple(k.value for k in Kind if k.value not in CALLBACK_KINDS)
 JOBS = {"escalations": ESCALATION_KINDS, "callbacks": CALLBACK_KINDS}
 FLOW_OF_JOB = {"escalations": "escalations", "callbacks": "revisit-callbacks"}  # Prefect flow names
 

@@ -43,6 +43,8 @@ class SlaCell(View):
     missed: int = Field(description="met, but late")
     overdue: int = Field(description="not met, and past due now")
     open: int = Field(description="not met, not due yet")
+    paused: int = Field(0, description="not met, its clock stopped now (a pause): never overdue")
+    extended: int = Field(0, description="of all these, deadlines an extension (延期) moved: counted apart too")
     compliance: float | None = Field(description="met / (met + missed + overdue); none when nothing fell due")
 
 
@@ -143,9 +145,10 @@ def _verdicts(desk: Desk, family: str | None, since: datetime, until: datetime, 
             for s in deadlines:
                 if not since <= s.due_at < until:
                     continue
-                judged = verdict(s.met_at, s.due_at, now)
+                judged = verdict(s.met_at, s.due_at, now, s.held_since is not None)
                 day = bucket_of(s.due_at.astimezone(zone).date(), bucket)
                 counts[(day, c.tier or UNCLASSIFIED, s.stage)][judged] += 1
+                counts[(day, c.tier or UNCLASSIFIED, s.stage)]["extended"] += s.extended
                 if judged in ("missed", "overdue"):
                     breaches[c.first_responder] += 1
         after = ids[-1]
@@ -162,7 +165,7 @@ def _sla(counts: dict[Key, Counter[str]], days: Sequence[date]) -> list[SlaCell]
         for day in days:
             n = counts.get((day, tier, stage), Counter())
             cells.append(SlaCell(bucket=day, tier=tier, stage=stage, met=n["met"], missed=n["missed"],
-                                 overdue=n["overdue"], open=n["open"],
+                                 overdue=n["overdue"], open=n["open"], paused=n["paused"], extended=n["extended"],
                                  compliance=share(n["met"], n["met"] + n["missed"] + n["overdue"])))
     return cells
 

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from desk import views
+from desk.behaviour import escalations_for
 from desk.config import Settings
 from desk.directory import SYSTEM, Directory
 from desk.errors import (
@@ -32,27 +33,18 @@ from desk.errors import (
 from desk.intake import Intake
 from desk.lanes import LANES, TIERS, Lane, Schedule
 from desk.notify import Notification, Notifier
+from desk.planner import Rescheduled, Timer, plan, replan
 from desk.policybook import PolicyBook
 from desk.store import policy_versions, queries, repeats, schema
 from desk.store.engine import Engine, first_in_line, make_engine
 from desk.store.orgsync import sync_directory
 from desk.store.repository import Loaded
 from desk.store.uow import UnitOfWork, reaching
-from desk.timers import (
-    COMPLAINANT,
-    Fired,
-    Rescheduled,
-    TimerChanges,
-    fire_timer,
-    notifications,
-    reconcile,
-    reschedule,
-    timer_rows,
-    wanted,
-)
+from desk.timers import COMPLAINANT, Fired, fire_timer, notifications, timer_rows, wanted
 from desk.verbs import VERBS
 from policies import Policy, parse_policy
 from policies.policy import SHIPPED
+from policies.tracking import stage_report
 from states import (
     Complaint,
     ComplaintError,
@@ -68,6 +60,9 @@ from states import (
 # How long a claimed batch of notices is kept from other sweepers while it is sent: a batch of 50
 # at the webhook's 10 s timeout each takes at most 500 s.
 CLAIM_LEASE = timedelta(minutes=15)
+# The furthest an extension or a promise may reach: a deadline years away is a typing mistake, and
+# placing its ladder in working time would walk the calendar day by day for as long.
+LONGEST_WAIT = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -371,6 +366,97 @@ class Desk:
               expected_version: int | None = None) -> Outcome:
         return self._act(number, "close", actor, now, expected_version, _fixed(final_decision=final_decision))
 
+    def pause(self, number: str, *, actor: str, now: datetime, reason: str, note: str | None = None,
+              expected_version: int | None = None) -> Outcome:
+        """Stops the clock while the complaint waits on someone else (the policy's pause.reasons):
+        the running deadlines of the stages the policy lets pause are held, and their pending
+        timers with them; the clock runs again on `resume`, or by itself after pause.cap."""
+        def args(c: Complaint, policy: Policy) -> dict[str, Any]:
+            rule, where = policy.spec.pause, f"the {policy.family} policy {policy.version}"
+            if c.tier not in rule.tiers:
+                raise BadInput(f"{c.tier} complaints may not stop their clock: {where} lets "
+                               f"{', '.join(rule.tiers)} complaints pause (pause.tiers)")
+            if reason not in rule.reasons:
+                raise BadInput(f"reason: '{reason}' is not a reason to pause in {where} "
+                               f"(pause.reasons: {', '.join(rule.reasons)})")
+            return {"reason": reason, "note": note, "stages": pausable(policy, c, now, where),
+                    "cap_ends": policy.pause_cap_ends(now)}
+        return self._act(number, "pause", actor, now, expected_version, args)
+
+    def resume(self, number: str, *, actor: str, now: datetime, note: str | None = None,
+               expected_version: int | None = None) -> Outcome:
+        """Runs the clock again: the held deadlines and their ladders move by the paused time."""
+        return self._act(number, "resume", actor, now, expected_version, _fixed(note=note))
+
+    def request_extension(self, number: str, *, actor: str, now: datetime, stage: str, reason: str,
+                          new_due: datetime, expected_version: int | None = None) -> Outcome:
+        """Asks for more time for one running stage (延期), before its deadline (12345 rules); a
+        leader the policy's extension.approvers names decides."""
+        def args(c: Complaint, policy: Policy) -> dict[str, Any]:
+            rule, where = policy.spec.extension, f"the {policy.family} policy {policy.version}"
+            if stage not in rule.stages:
+                raise BadInput(f"stage: {where} lets {', '.join(rule.stages)} be extended (extension.stages), "
+                               f"not '{stage}'")
+            running = [s for s in stage_report(policy, c) if s.stage == stage and s.round == c.round
+                       and s.met_at is None]
+            if not running:
+                raise BadInput(f"stage: {stage} is not running in round {c.round}: nothing to extend")
+            if new_due - running[0].due_at > LONGEST_WAIT:
+                raise BadInput(f"new_due: {new_due.isoformat(timespec='minutes')} is more than a year after the "
+                               f"{stage} deadline: ask for a date within the year")
+            asked = [e for e in c.extensions if e.stage == stage and e.round == c.round and e.status != "declined"]
+            if len(asked) >= rule.per_stage:
+                raise BadInput(f"{stage} already had {len(asked)} extension(s) this round: {where} allows "
+                               f"{rule.per_stage} (extension.per_stage)")
+            return {"stage": stage, "reason": reason, "new_due": new_due, "due_before": running[0].due_at}
+        return self._act(number, "request_extension", actor, now, expected_version, args)
+
+    def approve_extension(self, number: str, *, actor: str, now: datetime, extension: int, note: str | None = None,
+                          expected_version: int | None = None) -> Outcome:
+        """Grants an extension: the stage falls due at the new time and its ladder moves with it. Who
+        may: the policy's extension.approvers (or its permissions.approve_extension)."""
+        return self._act(number, "approve_extension", actor, now, expected_version,
+                         _fixed(extension=extension, note=note))
+
+    def decline_extension(self, number: str, *, actor: str, now: datetime, extension: int, note: str,
+                          expected_version: int | None = None) -> Outcome:
+        return self._act(number, "decline_extension", actor, now, expected_version,
+                         _fixed(extension=extension, note=note))
+
+    def promise(self, number: str, *, actor: str, now: datetime, reason: str, promised_for: datetime,
+                expected_version: int | None = None) -> Outcome:
+        """Records the reason and the exact time told to the complainant (seeds 000, 003); the owner
+        is reminded before it, and it escalates if it passes with no contact or resolution."""
+        def args(c: Complaint, policy: Policy) -> dict[str, Any]:
+            if promised_for - now > LONGEST_WAIT:
+                raise BadInput(f"promised_for: {promised_for.isoformat(timespec='minutes')} is more than a year "
+                               "away: promise a time within the year")
+            return {"reason": reason, "promised_for": promised_for}
+        return self._act(number, "promise", actor, now, expected_version, args)
+
+    def refer(self, number: str, *, actor: str, now: datetime, to: str, reason: str,
+              expected_version: int | None = None) -> Outcome:
+        """Asks a leader (a person, or whoever holds a role toward this complaint) to take a hand
+        now (seed 003: 立即引荐给上层领导); they are told at once and their answer is clocked by the
+        policy's referral.answer_within. The first responder stays accountable."""
+        def args(c: Complaint, policy: Policy) -> dict[str, Any]:
+            if to not in self.directory.org.people and not self.directory.org.people_with(to) \
+                    and to not in ("department_head", "first_responder", "handler"):
+                raise BadInput(f"to: '{to}' is neither a person nor a role in policies/org.yaml")
+            return {"to": to, "reason": reason, "people": self.directory.people_for([to], c)}
+        return self._act(number, "refer", actor, now, expected_version, args)
+
+    def answer_referral(self, number: str, *, actor: str, now: datetime, referral: int, answer: str,
+                        expected_version: int | None = None) -> Outcome:
+        return self._act(number, "answer_referral", actor, now, expected_version,
+                         _fixed(referral=referral, answer=answer))
+
+    def report_progress(self, number: str, *, actor: str, now: datetime, channel: str, text: str,
+                        expected_version: int | None = None) -> Outcome:
+        """Records that the complainant was told how things stand (ISO 10002: status updates at
+        pre-set times); the next update falls due a tier's progress_every later."""
+        return self._act(number, "report_progress", actor, now, expected_version, _fixed(channel=channel, text=text))
+
     # -- reads (desk.views builds them; here who may see what) ---------------------------
     def read_complaint(self, number: str, now: datetime, *, reader: str | None, reveal: bool = False,
                        via: str = "cli") -> views.ComplaintView:
@@ -387,7 +473,9 @@ class Desk:
         actions: list[str] = []
 
         def may_take(c: Complaint, source: str | None, policy: Policy) -> None:
-            open_now = set(allowed_triggers(c.family, c.status))
+            open_now = set(allowed_triggers(c.family, c.status)) - {"resume" if c.paused is None else "pause"}
+            if not any(e.status == "pending" for e in c.extensions):
+                open_now -= {"approve_extension", "decline_extension"}  # nothing to decide
             actions.extend(verb.name for verb in VERBS if verb.trigger in open_now
                            and self.directory.may(policy, c, verb.trigger, reader, source))
 
@@ -536,7 +624,9 @@ class Desk:
                     self.directory.check(policy, c, "reapply_policy", actor)
                     fire(c, "reapply_policy", actor=actor, at=now, policy_version=policy.version,
                          revisit_attempts=policy.revisit_attempts(c.tier or "general"))
-                    changes = reschedule(uow, loaded, policy, now)
+                    stored = [Timer.of(row) for row in uow.timers.keys_of(loaded.id)]
+                    diff, changes = replan(policy, c, stored, now)
+                    uow.timers.apply([(loaded.id, c.tier, diff)], now)
                     uow.complaints.save(loaded, now)
                     if not dry_run:
                         uow.commit()
@@ -633,7 +723,7 @@ class Desk:
         stored = uow.timers.keys_of_many([loaded.id for loaded in batch])
         fired: list[Fired] = []
         owed: list[dict[str, Any]] = []
-        changes = TimerChanges([], [])
+        diffs = []
         for loaded in batch:
             policy = self.book.for_complaint(loaded.complaint, uow)
             for timer in by_complaint[loaded.id]:
@@ -642,8 +732,9 @@ class Desk:
                     fired.append(done)
                     # Quiet hours: a general reminder fired at 23:00 goes out when the office opens.
                     owed += notifications(loaded.id, done, now, send_at=policy.notice_time(done.tier, now))
-            changes.plan(loaded, policy, stored[loaded.id])
-        changes.write(uow, now)
+            timers = [Timer.of(row) for row in stored[loaded.id]]
+            diffs.append((loaded.id, loaded.complaint.tier, plan(policy, loaded.complaint, timers, None)))
+        uow.timers.apply(diffs, now)
         uow.outbox.add(owed)
         uow.complaints.save_many(batch, now)
         return fired
@@ -735,7 +826,11 @@ class Desk:
                 self.directory.check(policy, c, trigger, actor, loaded.source)
                 event = fire(c, trigger, actor=actor, at=now, **arguments(c, policy))
                 # Classification fixes the policy version: timers follow that version from now on.
-                reconcile(uow, loaded, self.book.for_complaint(c, uow), now)
+                policy = self.book.for_complaint(c, uow)
+                owed = self._owed_by(loaded, policy, event, now)
+                stored = [Timer.of(row) for row in uow.timers.keys_of(loaded.id)]
+                uow.timers.apply([(loaded.id, c.tier, plan(policy, c, stored, event))], now)
+                uow.outbox.add(owed)
                 version = uow.complaints.save(loaded, now)
                 uow.commit()
         except (DeskError, ComplaintError) as refusal:
@@ -743,6 +838,25 @@ class Desk:
                 self._record_refusal(asked, trigger, actor, now, refusal)
             raise
         return Outcome(number, c.status, version, event)
+
+    def _owed_by(self, loaded: Loaded, policy: Policy, event: DomainEvent, now: datetime) -> list[dict[str, Any]]:
+        """What a verb's event owes besides timers, at once: a leader referred to is told; buck-passing
+        or a second unsatisfied revisit escalates (desk.behaviour), on the record and to the people
+        the policy names."""
+        c = loaded.complaint
+        told: list[Fired] = []
+        if event.name == "Referred":
+            told.append(Fired(c.number, c.family.value, c.tier, c.type, "referral", "referral",
+                              int(str(event.data["referral"])), "referral", tuple(c.referrals[-1].people), now,
+                              timedelta(0)))
+        for due in escalations_for(policy, c, event):
+            notified = tuple(self.directory.people_for(list(due.notify), c))
+            fire(c, "escalate", actor=SYSTEM, at=now, stage=due.stage, level=due.level, action=due.action,
+                 notify=list(notified))
+            told.append(Fired(c.number, c.family.value, c.tier, c.type, "behaviour", due.stage, due.level,
+                              due.action, notified, now, timedelta(0)))
+        return [row for fired in told
+                for row in notifications(loaded.id, fired, now, send_at=policy.notice_time(c.tier, now))]
 
     def _record_refusal(self, asked: Loaded, trigger: str, actor: str, now: datetime,
                         refusal: DeskError | ComplaintError) -> None:
@@ -796,6 +910,23 @@ def refusal_kind(refusal: DeskError | ComplaintError) -> str:
     if isinstance(refusal, ComplaintError):
         return "refused_by_rule"
     return "bad_input"
+
+
+def pausable(policy: Policy, c: Complaint, now: datetime, where: str) -> list[str]:
+    """The running deadlines a pause at `now` holds: those of the stages pause.stages names that
+    have not passed (a deadline already missed stays missed: pausing does not undo a breach)."""
+    allowed = policy.spec.pause.stages
+    running = [s for s in stage_report(policy, c) if s.met_at is None]
+    held = [s.stage for s in running if s.stage in allowed and s.due_at > now]
+    if held:
+        return held
+    late = [s for s in running if s.stage in allowed]
+    if late:
+        raise BadInput("the " + ", ".join(f"{s.stage} deadline passed at {s.due_at.isoformat(timespec='minutes')}"
+                                          for s in late) + ": a missed deadline cannot stop its clock")
+    names = ", ".join(s.stage for s in running) or "none"
+    raise BadInput(f"no running deadline may stop its clock: running {names}; {where} lets "
+                   f"{', '.join(allowed)} pause (pause.stages)")
 
 
 def _fixed(**values: Any) -> Callable[[Complaint, Policy], dict[str, Any]]:

@@ -1,25 +1,24 @@
-"""Deadlines as rows: which timers a complaint should have now, and firing the due ones.
+"""Deadlines as rows: which timers a complaint's history calls for, and firing the due ones.
 
-After every transition the complaint's stored timers are reconciled with what its policy
-and history call for (policies.tracking): missing rows are written, rows of stages that
-were met are finished, in the same transaction as the transition. A sweep fires due rows
-in batches, each exactly once (a conditional update in the transaction that records it).
+`wanted` is what the policy and the complaint's whole history call for now (policies.tracking);
+desk.planner diffs it, or the newest event alone, against the stored rows in the transaction
+of the transition. A sweep fires due rows in batches, each exactly once (a conditional update
+in the transaction that records it), each kind by its entry in FIRING.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from desk.directory import SYSTEM, Directory
-from desk.lanes import lane_tier
+from desk.lanes import Kind, lane_tier
 from desk.store.repository import Loaded
-from desk.store.uow import UnitOfWork
 from policies import Policy
 from policies.tracking import StageStatus, stage_report
-from states import Complaint, fire
+from states import TERMINAL, Complaint, fire
 
 Key = tuple[str, str, int, int]  # kind, stage, level, round
 COMPLAINANT = "complainant"  # outbox recipient meaning: the complaint's own complainant
@@ -54,29 +53,121 @@ def wanted(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]]
             rows[("evidence_deadline", d.stage, 0, status.round)] = {
                 "due_at": d.due_at, "met_by": met_by, "detail": {"on_expiry": d.on_expiry}}
             continue
-        key = ("stage_deadline", d.stage, 0, status.round)
+        key = (Kind.STAGE_DEADLINE, d.stage, 0, status.round)
         rows[key] = {"due_at": d.due_at, "met_by": met_by, "detail": {"basis": d.basis}}
         if key in stored:  # its ladder was written with it
-            rows.update((k, {}) for k in stored if k[0] == "escalation" and (k[1], k[3]) == (d.stage, status.round))
+            rows.update((k, {}) for k in stored if k[0] == Kind.ESCALATION and (k[1], k[3]) == (d.stage, status.round))
+            rows.update(_repeats(policy, c, status.stage, status.round, stored, met_by))
             continue
-        for step in policy.ladder(c.tier, d, status.started_at):
-            rows[("escalation", d.stage, step.level, status.round)] = {
-                "due_at": step.due_at, "met_by": met_by,
+        # A deadline moved by ended pauses keeps the ladder it had, moved with it (as stored rungs are).
+        for step in policy.ladder(c.tier, status.unshifted or d, status.started_at):
+            rows[(Kind.ESCALATION, d.stage, step.level, status.round)] = {
+                "due_at": status.shifted(policy, step.due_at, d.basis), "met_by": met_by,
                 "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
-    if c.status == "fed_back" and c.tier is not None:
-        fed_back = next(e.at for e in reversed(c.events) if e.name == "FedBack")
-        times = policy.revisit_times(c.tier, fed_back)
-        for attempt, due in enumerate(times, start=1):
-            if attempt > c.unreachable_attempts():
-                rows[("revisit", "revisit", attempt, c.round)] = {
-                    "due_at": due, "met_by": ["revisited"],
-                    "detail": {"by": policy.spec.revisit.by, "attempt": attempt}}
-        # After the last attempt's window, the complainant counts as unreached (policy: attempts).
-        retry = policy.spec.tiers.of(c.tier).revisit.retry_every
-        rows[("revisit_expiry", "revisit", 0, c.round)] = {
-            "due_at": policy.calendar.add(times[-1], retry).due, "met_by": ["revisited"],
-            "detail": {"attempts": len(times)}}
+    rows.update(derived(policy, c))
+    rows.update(callbacks(policy, c))
     return rows
+
+
+def derived(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
+    """The timers a promise, a referral, progress updates and a pause own, as the record calls for
+    them now: none once the complaint has left the lifecycle."""
+    rows: dict[Key, dict[str, Any]] = {}
+    if c.status in TERMINAL:
+        return rows
+    rows.update(_promised(policy, c))
+    rows.update(_referrals(policy, c))
+    rows.update(_progress(policy, c))
+    paused = c.paused
+    if paused is not None and paused.cap_ends is not None:
+        # The policy's cap: the clock resumes by itself then (one row per pause of the complaint).
+        rows[(Kind.PAUSE_CAP, "pause", len(c.pauses), paused.round)] = {
+            "due_at": paused.cap_ends, "met_by": [], "detail": {"reason": paused.reason}}
+    return rows
+
+
+def callbacks(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
+    """The callbacks (回访) a fed-back complaint is owed: the attempts not yet used, and the end of
+    the last one's window, after which the complainant counts as unreached (policy: attempts)."""
+    if c.status != "fed_back" or c.tier is None:
+        return {}
+    rows: dict[Key, dict[str, Any]] = {}
+    fed_back = next(e.at for e in reversed(c.events) if e.name == "FedBack")
+    times = policy.revisit_times(c.tier, fed_back)
+    for attempt, due in enumerate(times, start=1):
+        if attempt > c.unreachable_attempts():
+            rows[(Kind.REVISIT, "revisit", attempt, c.round)] = {
+                "due_at": due, "met_by": ["revisited"], "detail": {"by": policy.spec.revisit.by, "attempt": attempt}}
+    retry = policy.spec.tiers.of(c.tier).revisit.retry_every
+    rows[(Kind.REVISIT_EXPIRY, "revisit", 0, c.round)] = {
+        "due_at": policy.calendar.add(times[-1], retry).due, "met_by": ["revisited"],
+        "detail": {"attempts": len(times)}}
+    return rows
+
+
+def _repeats(policy: Policy, c: Complaint, stage: str, round_: int, stored: Mapping[Key, Mapping[str, Any]],
+             met_by: list[str]) -> dict[Key, dict[str, Any]]:
+    """A breached stage's reminder again, every so often until the stage is met (a ladder rung's
+    `every`; osTicket #6405): the next one is planned when the one before has fired."""
+    steps = list(enumerate(policy.ladder_steps(c.tier), start=1))
+    level, step = next(((i, s) for i, s in reversed(steps) if s.every is not None), (0, None))
+    rung = stored.get((Kind.ESCALATION, stage, level, round_))
+    if step is None or step.every is None or rung is None or rung["fired_at"] is None:
+        return {}
+    repeats: dict[Key, dict[str, Any]] = {
+        k: {} for k in stored if k[0] == Kind.REPEAT and (k[1], k[3]) == (stage, round_)}
+    fired = [k[2] for k in repeats if stored[k]["fired_at"] is not None]
+    if len(fired) < len(repeats):
+        return repeats  # the next one is planned already
+    last = max(fired, default=0)
+    since = stored[(Kind.REPEAT, stage, last, round_)]["due_at"] if last else rung["due_at"]
+    repeats[(Kind.REPEAT, stage, last + 1, round_)] = {
+        "due_at": policy.calendar.add(since, step.every).due, "met_by": met_by,
+        "detail": {"action": step.action, "notify": list(step.notify), "every": str(step.every)}}
+    return repeats
+
+
+def _promised(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
+    """The time promised to the complainant, until contact or a resolution keeps it: the owner is
+    reminded before it, and it escalates when it passes (seeds 000, 003; R15)."""
+    made = c.open_promise()
+    if made is None:
+        return {}
+    rows: dict[Key, dict[str, Any]] = {}
+    remind = policy.promise_reminder_at(made.promised_for)
+    if remind > made.at:
+        rows[(Kind.PROMISE_REMINDER, "promise", made.id, made.round)] = {
+            "due_at": remind, "met_by": [], "detail": {"action": "promise_reminder",
+                                                      "notify": ["handler", "first_responder"]}}
+    rows[(Kind.PROMISE_DUE, "promise", made.id, made.round)] = {
+        "due_at": made.promised_for, "met_by": [],
+        "detail": {"action": "promise_broken", "notify": list(policy.spec.promise.escalate_to)}}
+    return rows
+
+
+def _referrals(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
+    """Each referral to a leader, until answered: its answer is due within referral.answer_within."""
+    return {(Kind.REFERRAL_DUE, "referral", r.id, r.round): {
+        "due_at": policy.calendar.add(r.at, policy.spec.referral.answer_within).due, "met_by": [],
+        "detail": {"action": "referral_unanswered", "notify": [*r.people, *policy.spec.referral.escalate_to]}}
+        for r in c.referrals if r.answered_at is None}
+
+
+HANDLING = ("assigned", "awaiting_evidence", "investigated")  # while a handler works it
+
+
+def _progress(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
+    """The next word of progress owed to the complainant (tiers.<tier>.progress_every), counted
+    from the last one given in this round, or from when the handler took it."""
+    every = policy.progress_every(c.tier)
+    if every is None or c.status not in HANDLING:
+        return {}
+    this_round = [e for e in c.events if e.at >= c.round_started_at]
+    given = [e.at for e in this_round if e.name == "ProgressReported"]
+    since = given[-1] if given else next((e.at for e in this_round if e.dest == "assigned"), c.round_started_at)
+    return {(Kind.PROGRESS_DUE, "progress", len(given) + 1, c.round): {
+        "due_at": policy.calendar.add(since, every).due, "met_by": ["resolved"],
+        "detail": {"action": "progress_missed", "notify": ["handler", "first_responder", "department_head"]}}}
 
 
 def timer_rows(complaint_id: int, tier: str | None, want: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -84,80 +175,6 @@ def timer_rows(complaint_id: int, tier: str | None, want: dict[Key, dict[str, An
     lane = lane_tier(tier)
     return [{"complaint_id": complaint_id, "kind": k[0], "tier": lane, "stage": k[1], "level": k[2], "round": k[3],
              **row} for k, row in want.items()]
-
-
-@dataclass
-class TimerChanges:
-    """Rows to write, rows to finish and rows to move to another tier's lane, gathered so that a
-    batch writes them in one go."""
-
-    added: list[dict[str, Any]]
-    finished: list[int]
-    moved: list[tuple[int, str]] = field(default_factory=list)
-
-    def plan(self, loaded: Loaded, policy: Policy, stored_rows: list[dict[str, Any]]) -> None:
-        """Adds what the complaint's timers need now, given its stored ones (Timers.keys_of)."""
-        stored = {(t["kind"], t["stage"], t["level"], t["round"]): t for t in stored_rows}
-        c = loaded.complaint
-        want = wanted(policy, c, stored)
-        self.added += timer_rows(loaded.id, c.tier, {k: row for k, row in want.items() if k not in stored})
-        self.finished += [t["id"] for k, t in stored.items() if t["done_at"] is None and k not in want]
-        # Classified (or reclassified) into another tier: its open timers follow it to that lane.
-        lane = lane_tier(c.tier)
-        self.moved += [(t["id"], lane) for k, t in stored.items()
-                       if t["done_at"] is None and k in want and t["tier"] != lane]
-
-    def write(self, uow: UnitOfWork, now: datetime) -> None:
-        uow.timers.add(self.added)
-        uow.timers.finish(self.finished, now)
-        uow.timers.move_to_lane(self.moved)
-
-
-def reconcile(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> None:
-    """Writes the timers the complaint now needs and finishes those it no longer does."""
-    changes = TimerChanges([], [])
-    changes.plan(loaded, policy, uow.timers.keys_of(loaded.id))
-    changes.write(uow, now)
-
-
-@dataclass(frozen=True)
-class Rescheduled:
-    """One pending timer changed by re-applying a policy: `before` None means added, `after`
-    None means no longer needed."""
-
-    kind: str
-    stage: str
-    level: int
-    round: int
-    before: datetime | None
-    after: datetime | None
-
-
-def reschedule(uow: UnitOfWork, loaded: Loaded, policy: Policy, now: datetime) -> list[Rescheduled]:
-    """Recomputes every pending timer under `policy` from the complaint's history, ignoring the
-    due times stored under its old version. Timers that already fired stay fired: an escalation
-    that happened is history, whatever the new ladder says."""
-    stored = {(t.kind, t.stage, t.level, t.round): t for t in uow.timers.of(loaded.id)}
-    tier = loaded.complaint.tier
-    want = wanted(policy, loaded.complaint)
-    changes: list[Rescheduled] = []
-    moved: list[dict[str, Any]] = []
-    finished: list[int] = []
-    for key, row in want.items():
-        timer = stored.get(key)
-        if timer is None:
-            changes.append(Rescheduled(*key, None, row["due_at"]))
-        elif timer.fired_at is None and timer.done_at is None and timer.due_at != row["due_at"]:
-            changes.append(Rescheduled(*key, timer.due_at, row["due_at"]))
-            moved.append({"tid": timer.id, **row})
-    for key, timer in stored.items():
-        if timer.fired_at is None and timer.done_at is None and key not in want:
-            changes.append(Rescheduled(*key, timer.due_at, None))
-            finished.append(timer.id)
-    uow.timers.add(timer_rows(loaded.id, tier, {k: want[k] for k in want if k not in stored}))
-    uow.timers.reschedule(moved)
-    uow.timers.finish(finished, now)
-    return sorted(changes, key=lambda r: (r.round, r.after or r.before or now, r.kind, r.level))
 
 
 @dataclass(frozen=True)
@@ -177,33 +194,75 @@ class Fired:
     late_by: timedelta
 
 
+Firing = Callable[[Complaint, Any, Directory, datetime], tuple[str, tuple[str, ...]]]
+
+
+def _escalate(c: Complaint, timer: Any, directory: Directory, now: datetime) -> tuple[str, tuple[str, ...]]:
+    """A rung, a repeat, a broken promise, an unanswered referral, a missed update: escalated on the
+    record (an Escalated event) and told to the people the row names."""
+    detail = timer.detail or {}
+    notified = tuple(directory.people_for(detail.get("notify", []), c))
+    fire(c, "escalate", actor=SYSTEM, at=now, stage=timer.stage, level=timer.level, action=detail["action"],
+         notify=list(notified))
+    return str(detail["action"]), notified
+
+
+def _remind(c: Complaint, timer: Any, directory: Directory, now: datetime) -> tuple[str, tuple[str, ...]]:
+    detail = timer.detail or {}
+    return str(detail["action"]), tuple(directory.people_for(detail.get("notify", []), c))
+
+
+def _expire_evidence(c: Complaint, timer: Any, directory: Directory, now: datetime) -> tuple[str, tuple[str, ...]]:
+    action = str((timer.detail or {})["on_expiry"])
+    fire(c, action, actor=SYSTEM, at=now)
+    return action, ()
+
+
+def _breached(c: Complaint, timer: Any, directory: Directory, now: datetime) -> tuple[str, tuple[str, ...]]:
+    return "breached", ()  # the ladder's level at the deadline carries the notice
+
+
+def _end_pause(c: Complaint, timer: Any, directory: Directory, now: datetime) -> tuple[str, tuple[str, ...]]:
+    # Waited as long as the policy allows (pause.cap): the clock runs again, the held deadlines
+    # move by the paused time, and whoever handles it is told.
+    if c.paused is not None:
+        fire(c, "resume", actor=SYSTEM, at=now, note="the policy's pause cap was reached", by_cap=True)
+    return "pause_cap_reached", tuple(dict.fromkeys((c.handler, c.first_responder)))
+
+
+def _callback_due(c: Complaint, timer: Any, directory: Directory, now: datetime) -> tuple[str, tuple[str, ...]]:
+    return "callback_due", tuple(directory.people_for([(timer.detail or {}).get("by", "first_responder")], c))
+
+
+def _unreached(c: Complaint, timer: Any, directory: Directory, now: datetime) -> tuple[str, tuple[str, ...]]:
+    # Nobody recorded reaching the complainant by the last attempt: record the attempts the policy
+    # allowed as unreached, so the owner can close; tell the owner.
+    while c.status == "fed_back" and c.unreachable_attempts() < (c.revisit_attempt_limit or 1):
+        fire(c, "record_revisit", actor=SYSTEM, at=now, outcome="unreachable",
+             note="no callback recorded by the end of the last attempt")
+    return "revisit_unreached", (c.first_responder,)
+
+
+# How each kind of timer fires: one entry per kind (a test holds the table to desk.lanes.Kind).
+FIRING: dict[Kind, Firing] = {
+    Kind.STAGE_DEADLINE: _breached,
+    Kind.ESCALATION: _escalate,
+    Kind.EVIDENCE_DEADLINE: _expire_evidence,
+    Kind.PAUSE_CAP: _end_pause,
+    Kind.PROMISE_REMINDER: _remind,
+    Kind.PROMISE_DUE: _escalate,
+    Kind.REFERRAL_DUE: _escalate,
+    Kind.PROGRESS_DUE: _escalate,
+    Kind.REPEAT: _escalate,
+    Kind.REVISIT: _callback_due,
+    Kind.REVISIT_EXPIRY: _unreached,
+}
+
+
 def fire_timer(loaded: Loaded, timer: Any, directory: Directory, now: datetime) -> Fired:
     """Applies one due timer to its complaint (in memory; the caller saves and commits)."""
     c = loaded.complaint
-    detail = timer.detail or {}
-    action: str = timer.kind
-    notified: tuple[str, ...] = ()
-    if timer.kind == "escalation":
-        action = detail["action"]
-        notified = tuple(directory.people_for(detail.get("notify", []), c))
-        fire(c, "escalate", actor=SYSTEM, at=now, stage=timer.stage, level=timer.level, action=action,
-             notify=list(notified))
-    elif timer.kind == "evidence_deadline":
-        action = detail["on_expiry"]
-        fire(c, action, actor=SYSTEM, at=now)
-    elif timer.kind == "stage_deadline":
-        action = "breached"  # the ladder's level at the deadline carries the notice
-    elif timer.kind == "revisit":
-        action = "callback_due"
-        notified = tuple(directory.people_for([detail.get("by", "first_responder")], c))
-    elif timer.kind == "revisit_expiry":
-        # Nobody recorded reaching the complainant by the last attempt: record the attempts
-        # the policy allowed as unreached, so the owner can close; tell the owner.
-        action = "revisit_unreached"
-        while c.status == "fed_back" and c.unreachable_attempts() < (c.revisit_attempt_limit or 1):
-            fire(c, "record_revisit", actor=SYSTEM, at=now, outcome="unreachable",
-                 note="no callback recorded by the end of the last attempt")
-        notified = (c.first_responder,)
+    action, notified = FIRING[Kind(timer.kind)](c, timer, directory, now)
     return Fired(c.number, c.family.value, c.tier, c.type, timer.kind, timer.stage, timer.level, action,
                  notified, timer.due_at, now - timer.due_at)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from states import Channel, RejectReason, Responsibility, RevisitOutcome, Tier
 
@@ -152,6 +152,69 @@ class Close(Body):
     final_decision: Text | None = None
 
 
+class Pause(Body):
+    """Stop the clock while the complaint waits on someone else (the policy's pause reasons)."""
+
+    reason: Name = Field(description="awaiting_complainant, awaiting_utility, awaiting_courier, ... (pause.reasons)")
+    note: Text | None = None
+
+
+class Resume(Body):
+    """Run the clock again; the held deadlines move by the paused time."""
+
+    note: Text | None = None
+
+
+class RequestExtension(Body):
+    """Ask for more time for a running stage (延期), before its deadline."""
+
+    stage: Name = Field(description="the stage, e.g. resolve (the policy's extension.stages)")
+    reason: Text
+    new_due: AwareDatetime = Field(description="the new due time, with its offset")
+
+
+class ApproveExtension(Body):
+    """Grant an extension: the stage's deadline and ladder move to the new due time."""
+
+    extension: int = Field(ge=1, le=1_000)
+    note: Text | None = None
+
+
+class DeclineExtension(Body):
+    """Decline an extension, saying why; the deadline stands."""
+
+    extension: int = Field(ge=1, le=1_000)
+    note: Text
+
+
+class Promise(Body):
+    """Record the reason and the exact time told to the complainant (说明原因和确切解决时间)."""
+
+    reason: Text
+    promised_for: AwareDatetime = Field(description="the time promised, with its offset")
+
+
+class Refer(Body):
+    """Ask a leader to take a hand now (引荐给上层领导); you stay accountable."""
+
+    to: PersonId = Field(description="a person id, or a role such as department_head or general_manager")
+    reason: Text
+
+
+class AnswerReferral(Body):
+    """Answer a referral made to you (what you decided or did)."""
+
+    referral: int = Field(ge=1, le=1_000)
+    answer: Text
+
+
+class Progress(Body):
+    """Record that the complainant was told how things stand."""
+
+    channel: Literal[tuple(c.value for c in Channel)]  # type: ignore[valid-type]
+    text: Text
+
+
 @dataclass(frozen=True)
 class Verb:
     name: str  # as people type it: the CLI command and the URL segment
@@ -191,5 +254,14 @@ VERBS: tuple[Verb, ...] = (
     Verb("reject", "reject", "reject", Reject),
     Verb("withdraw", "withdraw", "withdraw", Withdraw),
     Verb("close", "close", "close", Close),
+    Verb("pause", "pause", "pause", Pause),
+    Verb("resume", "resume", "resume", Resume),
+    Verb("request-extension", "request_extension", "request_extension", RequestExtension),
+    Verb("approve-extension", "approve_extension", "approve_extension", ApproveExtension),
+    Verb("decline-extension", "decline_extension", "decline_extension", DeclineExtension),
+    Verb("promise", "promise", "promise", Promise),
+    Verb("refer", "refer", "refer", Refer),
+    Verb("answer-referral", "answer_referral", "answer_referral", AnswerReferral),
+    Verb("progress", "report_progress", "report_progress", Progress),
 )
 BY_NAME = {verb.name: verb for verb in VERBS}

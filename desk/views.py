@@ -29,18 +29,22 @@ from desk.store import queries
 from desk.store.codec import plain
 from desk.timers import stage_deadlines
 from policies import Policy
-from states import Complaint, Family, Tier, states_of
+from states import Complaint, Family, Pause, Promise, Tier, states_of
+from states.complaint import PROMISE_KEPT_BY
 
 if TYPE_CHECKING:  # the desk builds these views; only its type is needed here
     from desk.service import Desk
 
-Verdict = Literal["met", "missed", "overdue", "open"]
+Verdict = Literal["met", "missed", "overdue", "open", "paused"]
 UNCLASSIFIED = "unclassified"  # how a complaint without a tier yet is named in counts by tier
 
 
-def verdict(met_at: datetime | None, due_at: datetime, now: datetime) -> Verdict:
-    """A stage deadline judged at `now`: met or missed once the stage is done, overdue or open before."""
+def verdict(met_at: datetime | None, due_at: datetime, now: datetime, held: bool = False) -> Verdict:
+    """A stage deadline judged at `now`: met or missed once the stage is done, overdue or open before,
+    paused while a pause holds it (paused time is never a breach)."""
     if met_at is None:
+        if held:
+            return "paused"
         return "overdue" if now > due_at else "open"
     return "met" if met_at <= due_at else "missed"
 
@@ -62,6 +66,8 @@ class Deadline(View):
     met_at: datetime | None
     verdict: Verdict
     seconds_to_breach: int | None = Field(description="open stages only; negative when overdue")
+    paused_since: datetime | None = Field(None, description="held by a pause since then; due_at moves on resume")
+    extended: bool = Field(False, description="an extension (延期) was granted: due_at is the new due time")
 
 
 class TimelineEvent(View):
@@ -160,6 +166,56 @@ class LastChange(View):
     at: datetime
 
 
+class PauseView(View):
+    reason: str
+    note: str | None
+    stages: list[str] = Field(description="the deadlines it held")
+    by: str
+    at: datetime
+    cap_ends: datetime | None = Field(description="when the clock resumes by itself (the policy's pause.cap)")
+    resumed_at: datetime | None
+    resumed_by: str | None
+    seconds: int = Field(description="how long the clock stood still, so far if it still does")
+    working_minutes: int = Field(description="the same in the calendar's working time")
+
+
+class ExtensionView(View):
+    id: int
+    stage: str
+    round: int
+    reason: str
+    new_due: datetime
+    due_before: datetime
+    asked_by: str
+    asked_at: datetime
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+
+
+class PromiseView(View):
+    id: int
+    round: int
+    reason: str
+    promised_for: datetime
+    by: str
+    at: datetime
+    kept: bool | None = Field(description="contact or a resolution recorded since; none while its time has not come")
+
+
+class ReferralView(View):
+    id: int
+    to: str
+    people: list[str]
+    reason: str
+    by: str
+    at: datetime
+    answered_by: str | None
+    answered_at: datetime | None
+    answer: str | None
+
+
 class ComplaintView(View):
     number: str
     family: str
@@ -189,6 +245,11 @@ class ComplaintView(View):
     refusals: list[RefusalView]
     unmaskings: list[UnmaskingView] = Field(description="who saw the complainant unmasked, when, through what")
     notifications: list[NoticeSent] = Field(default_factory=list, description="notices owed about it, oldest first")
+    pauses: list[PauseView] = Field(default_factory=list, description="when its clock stood still, and why")
+    paused_seconds: int = Field(0, description="all its pauses together; never counted as a breach")
+    extensions: list[ExtensionView] = Field(default_factory=list, description="more time asked (延期), and the answers")
+    promises: list[PromiseView] = Field(default_factory=list, description="times told to the complainant")
+    referrals: list[ReferralView] = Field(default_factory=list, description="leaders asked to take a hand")
 
 
 class ListRow(View):
@@ -280,6 +341,7 @@ class TaskComplaint(View):
     next_due: datetime | None
     seconds_to_breach: int | None
     overdue: bool
+    paused: bool = Field(False, description="a pause holds its deadlines now: no countdown")
 
 
 class TaskCallback(View):
@@ -377,6 +439,8 @@ class Explanation(View):
     policy_version: str
     received_at: datetime
     stages: list[StageExplained]
+    clocks: list[str] = Field(default_factory=list, description="how pauses, extensions, promises, referrals, "
+                                                                  "progress updates and repeats work for this tier")
 
 
 # -- builders ---------------------------------------------------------------------------------
@@ -409,10 +473,12 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
         return text if reveal else scrub(text, own, patterns=False)
 
     deadlines = [Deadline(stage=s.stage, round=s.round, due_at=s.due_at, met_at=s.met_at,
-                          verdict=verdict(s.met_at, s.due_at, now),
-                          seconds_to_breach=seconds_to(s.due_at, now) if s.met_at is None else None)
+                          verdict=verdict(s.met_at, s.due_at, now, s.held_since is not None),
+                          seconds_to_breach=seconds_to(s.due_at, now) if s.met_at is None else None,
+                          paused_since=s.held_since, extended=s.extended)
                  for s in stage_deadlines(policy, c, timers)]
-    open_due = [d.due_at for d in deadlines if d.met_at is None]
+    open_due = [d.due_at for d in deadlines if d.met_at is None and d.paused_since is None]
+    pauses = [pause_view(policy, p, now, hide) for p in c.pauses]
     last = c.events[-1]
     return loaded.id, ComplaintView(
         number=c.number, family=c.family.value, channel=c.channel, type=c.type, tier=c.tier, status=c.status,
@@ -439,7 +505,37 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
         unmaskings=[UnmaskingView(**row) for row in unmasked],
         notifications=[NoticeSent(kind=n["kind"], recipient=n["recipient"], owed_at=n["created_at"],
                                   sent_at=n["delivered_at"], status=delivery(n)) for n in notices],
+        pauses=pauses, paused_seconds=sum(p.seconds for p in pauses),
+        extensions=[ExtensionView(id=e.id, stage=e.stage, round=e.round, reason=hide(e.reason), new_due=e.new_due,
+                                  due_before=e.due_before, asked_by=e.asked_by, asked_at=e.asked_at,
+                                  status=str(e.status), decided_by=e.decided_by, decided_at=e.decided_at,
+                                  note=hide(e.note) if e.note else None) for e in c.extensions],
+        promises=[PromiseView(id=p.id, round=p.round, reason=hide(p.reason), promised_for=p.promised_for, by=p.actor,
+                              at=p.at, kept=promise_kept(c, p, now)) for p in c.promises],
+        referrals=[ReferralView(id=r.id, to=r.to, people=list(r.people), reason=hide(r.reason), by=r.actor, at=r.at,
+                                answered_by=r.answered_by, answered_at=r.answered_at,
+                                answer=hide(r.answer) if r.answer else None) for r in c.referrals],
     )
+
+
+def promise_kept(c: Complaint, p: Promise, now: datetime) -> bool | None:
+    """Kept when contact or a resolution was recorded by the promised time; broken if none was
+    by then; none while it is still to come (or replaced by a later promise before its time)."""
+    later = [q for q in c.promises if q.round == p.round and q.id > p.id]
+    kept = any(p.at <= e.at <= p.promised_for and e.name in PROMISE_KEPT_BY for e in c.events)
+    if kept:
+        return True
+    if later and later[0].at <= p.promised_for:
+        return None  # replaced by a new time before this one came
+    return False if now >= p.promised_for else None
+
+
+def pause_view(policy: Policy, p: Pause, now: datetime, hide: Hide) -> PauseView:
+    until = p.resumed_at or now
+    return PauseView(reason=p.reason, note=hide(p.note) if p.note else None, stages=list(p.stages), by=p.actor,
+                     at=p.at, cap_ends=p.cap_ends, resumed_at=p.resumed_at, resumed_by=p.resumed_by,
+                     seconds=int((until - p.at).total_seconds()),
+                     working_minutes=policy.paused_working_minutes(p.at, until))
 
 
 def delivery(notice: Mapping[str, Any]) -> Delivery:
@@ -492,7 +588,7 @@ def tasks(desk: Desk, person: str, now: datetime) -> Tasks:
         complaints=[TaskComplaint(number=r["number"], family=r["family"], tier=r["tier"], status=r["status"],
                                   role="owner" if r["first_responder"] == person else "handler",
                                   next_due=r["next_due"], seconds_to_breach=seconds_to(r["next_due"], now),
-                                  overdue=bool(r["overdue"])) for r in data["complaints"]],
+                                  overdue=bool(r["overdue"]), paused=bool(r["paused"])) for r in data["complaints"]],
         callbacks=[TaskCallback(number=r["number"], tier=r["tier"], attempt=r["attempt"], due_at=r["due_at"])
                    for r in data["callbacks"]],
         approvals=[TaskApproval(number=r["number"], approval=r["approval_no"], action=r["action"], amount=r["amount"],
@@ -553,7 +649,39 @@ def explain(policy: Policy, type_key: str, tier: str | None, received_at: dateti
                                escalations=[LadderStep(level=s.level, action=s.action, at=s.due_at,
                                                        notify=list(s.notify))
                                             for s in policy.ladder(chosen, d, received_at)])
-                for d in deadlines])
+                for d in deadlines],
+        clocks=clock_rules(policy, str(chosen)))
+
+
+def clock_rules(policy: Policy, tier: str) -> list[str]:
+    """The policy's clock rules for a tier, as sentences, each naming its keys."""
+    spec = policy.spec
+    pause, extension, promise, referral, behaviour = (spec.pause, spec.extension, spec.promise, spec.referral,
+                                                       spec.behaviour)
+    rules = [
+        (f"pause: {', '.join(pause.stages)} may stop their clock while waiting ({', '.join(pause.reasons)}); it "
+         f"runs again by itself after {pause.cap}; on resume a working deadline moves by the paused working time, "
+         f"a clock deadline by the paused clock time, and paused time is never a breach (pause.*)")
+        if tier in pause.tiers else f"pause: {tier} complaints may not stop their clock (pause.tiers: "
+                                    f"{', '.join(pause.tiers)})",
+        f"extension (延期): {', '.join(extension.stages)} may be extended {extension.per_stage} time(s) a round, "
+        f"asked before the deadline, decided by {', '.join(extension.approvers)} (extension.*)",
+        f"promise: the owner is reminded {promise.remind_before} before a time promised to the complainant; if it "
+        f"passes with no contact or resolution recorded, {', '.join(promise.escalate_to)} are told (promise.*)",
+        f"referral: a leader asked to take a hand answers within {referral.answer_within}, or "
+        f"{', '.join(referral.escalate_to)} are told (referral.*)",
+        f"behaviour: more than {behaviour.bounces} bounces, or {behaviour.unsatisfied_revisits} unsatisfied "
+        f"revisits, escalate at once to {', '.join(behaviour.notify)} (behaviour.*)",
+    ]
+    every = policy.progress_every(tier)
+    if every is not None:
+        rules.append(f"progress: while it is handled the complainant is owed word every {every}; a missed update "
+                     f"escalates (tiers.{tier}.progress_every)")
+    for level, step in enumerate(policy.ladder_steps(tier), start=1):
+        if step.every is not None:
+            rules.append(f"repeat: after the deadline, level {level} ({step.action}) comes again every {step.every} "
+                         f"until the stage is met")
+    return rules
 
 
 def _tier_order(tier: str | None) -> int:
@@ -561,7 +689,8 @@ def _tier_order(tier: str | None) -> int:
 
 
 def _next_escalation(timers: list[dict[str, Any]]) -> NextTimer | None:
-    pending = [t for t in timers if t["done_at"] is None and t["fired_at"] is None and t["kind"] == "escalation"]
+    pending = [t for t in timers if t["done_at"] is None and t["fired_at"] is None and t["kind"] == "escalation"
+               and t.get("held_since") is None]  # a paused stage escalates nothing until it resumes
     soonest = min(pending, key=lambda t: (t["due_at"], t["level"]), default=None)
     if soonest is None:
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,10 @@ from policies.schema import AuthoritySpec, PolicyFile, StageSpec, StepSpec, Type
 from states import Family, Tier
 
 SHIPPED = Path(__file__).parent
+# How often a tier's complainant is told how things stand when the policy does not say (ISO 10002:
+# status updates at pre-set times; seed 001: progress reported for important complaints). Urgent
+# complaints are resolved within hours and general ones within days: no separate updates.
+PROGRESS_EVERY = {Tier.IMPORTANT: Duration(2, "days", True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class LadderStep:
     notify: tuple[str, ...]
     due_at: datetime
     offset: str
+    every: Duration | None = None  # after the deadline: again this often until the stage is met
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,7 @@ class Policy:
                 notify=tuple(step.notify),
                 due_at=self.calendar.shift(started_at, deadline.due_at, step.at, deadline.basis),
                 offset=str(step.at),
+                every=step.every,
             )
             for i, step in enumerate(self.ladder_steps(tier), start=1)
         ]
@@ -180,6 +186,47 @@ class Policy:
         if self.orchestration(tier or Tier.URGENT).notices_in == "any_time":
             return moment
         return self.calendar.next_working_moment(moment)
+
+    # -- promises and progress -----------------------------------------------------------
+    def promise_reminder_at(self, promised_for: datetime) -> datetime:
+        """When the owner is reminded of a time promised to the complainant (promise.remind_before)."""
+        before = self.spec.promise.remind_before
+        if before.working:
+            return self.calendar.subtract(promised_for, before)
+        return promised_for - timedelta(minutes=before.minutes)
+
+    def progress_every(self, tier: Tier | str | None) -> Duration | None:
+        """How often the tier's complainant is owed word of progress (tiers.<tier>.progress_every)."""
+        if tier is None:
+            return None
+        return self.spec.tiers.of(tier).progress_every or PROGRESS_EVERY.get(Tier(tier))
+
+    # -- who may ------------------------------------------------------------------------
+    def rule_for(self, action: str) -> tuple[list[str] | None, str]:
+        """The roles the policy lets take `action` (None: no rule), and the key that says so.
+        Deciding an extension follows `extension.approvers` unless `permissions` names it."""
+        if action in self.spec.permissions:
+            return self.spec.permissions[action], f"permissions.{action}"
+        if action in ("approve_extension", "decline_extension"):
+            return self.spec.extension.approvers, "extension.approvers"
+        return None, f"permissions.{action}"
+
+    # -- pauses -----------------------------------------------------------------------
+    def pause_cap_ends(self, paused_at: datetime) -> datetime:
+        """When a pause begun at `paused_at` ends by itself (pause.cap)."""
+        return self.calendar.add(paused_at, self.spec.pause.cap).due
+
+    def resumed_due(self, due: datetime, basis: str, paused_at: datetime, resumed_at: datetime) -> datetime:
+        """Where a held due time moves on resume: later by the paused time as its deadline counts
+        time, working minutes for a working deadline (a weekend in the pause moves nothing), clock
+        time for a clock one."""
+        if basis != "working":
+            return due + (resumed_at - paused_at)
+        minutes = self.calendar.working_minutes_between(paused_at, resumed_at)
+        return self.calendar.add(due, Duration(minutes, "minutes", True)).due if minutes else due
+
+    def paused_working_minutes(self, paused_at: datetime, resumed_at: datetime) -> int:
+        return self.calendar.working_minutes_between(paused_at, resumed_at)
 
     def in_business_hours(self, moment: datetime) -> bool:
         """Whether `moment` falls in business hours on a working day of the policy's calendar."""

@@ -226,6 +226,16 @@ class StepSpec(Spec):
     at: OffsetText
     notify: Names
     action: Name
+    every: DurationText | None = Field(
+        None, description="after the deadline: the rung comes again this often until the stage is met, e.g. "
+                          "'1 working day' (osTicket #6405)")
+
+    @model_validator(mode="after")
+    def _repeats_after_the_deadline(self) -> StepSpec:
+        if self.every is not None and self.at.sign < 0:
+            raise located((("every",), f"a rung before the deadline ('{self.at}') cannot repeat until the stage is "
+                                       f"met: give 'every' to a rung at or after it"))
+        return self
 
 
 class RevisitSpec(Spec):
@@ -267,6 +277,11 @@ class OrchestrationSpec(Spec):
 class TierSpec(Spec):
     deadlines: dict[StageName, DurationText] = Field(min_length=1)
     revisit: RevisitSpec
+    progress_every: DurationText | None = Field(
+        None, description="while it is handled, the complainant is told how things stand this often; a missed "
+                          "update escalates (ISO 10002: status updates at pre-set times; seed 001: progress "
+                          "reported for important complaints). Left out: important every 2 working days, "
+                          "the others none (policies/policy.py PROGRESS_EVERY)")
     escalation: list[StepSpec] | None = Field(None, description="this tier's own ladder; the policy's otherwise")
     orchestration: OrchestrationSpec = Field(default_factory=OrchestrationSpec)
 
@@ -316,6 +331,71 @@ class RevisitPolicySpec(Spec):
     by: Name = Field("first_responder", description="who makes the callback (回访): a role or relation")
 
 
+class PauseSpec(Spec):
+    """Stopping a deadline's clock while the complaint waits on someone else (Zammad's pending
+    states, Frappe Helpdesk's paused statuses, Odoo's excluded stages; osTicket #3034). On resume
+    the held deadlines and their ladders move by the paused time, counted as the deadline counts
+    (working time for working deadlines); paused time is never a breach."""
+
+    stages: list[StageName] = Field(
+        default_factory=lambda: ["investigate", "resolve"],
+        description="deadlines whose clock may stop (default: investigate and resolve, the stages that wait "
+                    "on a utility company, a courier or the complainant; our choice)")
+    reasons: list[Name] = Field(
+        default_factory=lambda: ["awaiting_complainant", "awaiting_utility", "awaiting_courier",
+                                 "awaiting_third_party"],
+        min_length=1, description="what a complaint may wait for (Zammad pending reasons; our list)")
+    cap: DurationText = Field(
+        "5 working days", validate_default=True,
+        description="after this the clock resumes by itself (our choice; 12345 rules allow no open-ended wait)")
+    tiers: list[Tier] = Field(
+        default_factory=lambda: [Tier.IMPORTANT, Tier.GENERAL],
+        description="tiers whose complaints may pause (default: not urgent ones; ISO 10002: health and safety "
+                    "issues immediately)")
+
+
+class ExtensionSpec(Spec):
+    """More time for a stage (延期). 12345 rules: an extension only if asked before the deadline;
+    it is decided by a leader, not by whoever asks."""
+
+    stages: list[StageName] = Field(
+        default_factory=lambda: ["investigate", "resolve"],
+        description="deadlines that may be extended (default: investigate and resolve; our choice)")
+    approvers: Names = Field(
+        default_factory=lambda: ["department_head", "duty_manager", "general_manager"],
+        description="roles that grant or decline an extension (12345: the unit's leader approves; our roles)")
+    per_stage: int = Field(1, ge=1, le=5, description="extensions a stage may have in one round (our choice: one)")
+
+
+class PromiseSpec(Spec):
+    """A time promised to the complainant (seeds 000, 003: 说明原因和确切解决时间，到时主动约见顾客)."""
+
+    remind_before: DurationText = Field("2 hours", validate_default=True,
+                                        description="the owner is reminded this long before (our choice)")
+    escalate_to: Names = Field(default_factory=lambda: ["first_responder", "department_head"],
+                               description="told when the time passes with no contact or resolution recorded")
+
+
+class ReferralSpec(Spec):
+    """Asking a leader to take a hand (seed 003: 如果自己确实无法解决顾客投诉，则立即引荐给上层领导解决)."""
+
+    answer_within: DurationText = Field("4 working hours", validate_default=True,
+                                        description="the leader's answer is due within this (our choice)")
+    escalate_to: Names = Field(default_factory=lambda: ["general_manager"],
+                               description="told when a referral goes unanswered (seed 003: 上层领导)")
+
+
+class BehaviourSpec(Spec):
+    """Escalations for how a complaint is handled rather than how late (严禁推诿扯皮, seeds 000, 001)."""
+
+    bounces: int = Field(2, ge=0, le=20, description="more bounces than this (handed back to someone who had it) "
+                                                      "escalate at once (our choice: the third bounce)")
+    unsatisfied_revisits: int = Field(2, ge=1, le=10, description="this many unsatisfied revisits escalate at once "
+                                                                    "(our choice: the second)")
+    notify: Names = Field(default_factory=lambda: ["department_head", "general_manager"],
+                          description="who is told (seed 003: 上层领导)")
+
+
 class PolicyFile(Spec):
     """A manager-edited policy for one complaint family."""
 
@@ -330,6 +410,11 @@ class PolicyFile(Spec):
     authority: list[AuthoritySpec] = Field(min_length=1)
     permissions: dict[ActionName, Names] = Field(default_factory=dict)
     appeal_window: DurationText | None = None
+    pause: PauseSpec = Field(default_factory=PauseSpec)
+    extension: ExtensionSpec = Field(default_factory=ExtensionSpec)
+    promise: PromiseSpec = Field(default_factory=PromiseSpec)
+    referral: ReferralSpec = Field(default_factory=ReferralSpec)
+    behaviour: BehaviourSpec = Field(default_factory=BehaviourSpec)
     types: dict[Name, TypeSpec] = Field(min_length=1)
 
     _ladder = field_validator("escalation")(_climbing)

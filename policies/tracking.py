@@ -9,13 +9,15 @@ Rules:
 - before classification only stages with their own `within` are timed (e.g. triage); the
   others that started then are timed once type and tier are known, from their real start;
 - a reopen or an appeal starts a new round: the stages counted from receipt that are still
-  ahead on the re-handling path (investigate, resolve, ...) run again from that moment.
+  ahead on the re-handling path (investigate, resolve, ...) run again from that moment;
+- a pause holds the deadlines it names: once resumed, each is later by the paused time as it
+  counts time (policy.resumed_due); while it lasts the stage is held, never overdue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from policies.policy import Policy, StageDeadline
@@ -35,6 +37,19 @@ class StageStatus:
     compute: Callable[[], StageDeadline]
     met_at: datetime | None = None
     computed: StageDeadline | None = None
+    held_since: datetime | None = None  # paused now: the deadline waits with its clock stopped
+    # The ended pauses (start, end) that moved a deadline computed here, and the deadline before
+    # them (as set by the policy or the last extension granted): its ladder is placed on that one
+    # and moved the same way, as stored rungs are on resume.
+    shifts: tuple[tuple[datetime, datetime], ...] = ()
+    unshifted: StageDeadline | None = None
+    extended: bool = False  # an extension (延期) was granted: reports count it apart
+
+    def shifted(self, policy: Policy, due: datetime, basis: str) -> datetime:
+        """`due` moved by each of this stage's ended pauses, in order."""
+        for since, until in self.shifts:
+            due = policy.resumed_due(due, basis, since, until)
+        return due
 
     @property
     def deadline(self) -> StageDeadline:
@@ -52,10 +67,14 @@ class StageStatus:
         return None if self.met_at is None else self.met_at <= self.due_at
 
     def overdue_at(self, now: datetime) -> timedelta | None:
-        """How late the stage is at `now` (None when met or not yet due)."""
-        if self.met_at is None and now > self.due_at:
+        """How late the stage is at `now` (None when met, paused or not yet due)."""
+        if self.met_at is None and self.held_since is None and now > self.due_at:
             return now - self.due_at
         return None
+
+
+def _unset() -> StageDeadline:
+    raise AssertionError("a stage's deadline is computed by the replay that started it")
 
 
 class _Replay:
@@ -72,13 +91,34 @@ class _Replay:
         if self.policy.duration_for(key, tier, stage) is None:
             return
         policy = self.policy
+        pauses = [p for p in self.complaint.pauses if p.round == self.round and stage in p.stages]
+        grants = [e for e in self.complaint.extensions
+                  if e.round == self.round and e.stage == stage and e.decided_at is not None and e.status == "granted"]
+        status = StageStatus(self.round, started_at, stage, tuple(self.policy.spec.stages[stage].until), _unset)
+        status.held_since = next((p.at for p in pauses if p.resumed_at is None), None)
+        status.extended = bool(grants)
 
         def compute() -> StageDeadline:
-            deadline = policy.deadline(key, tier, stage, started_at, known)
+            # A stored due time has its pauses in it, but not an extension granted since: an
+            # extended deadline is worked out from the grant.
+            stored = known if not grants else None
+            deadline = policy.deadline(key, tier, stage, started_at, stored)
             assert deadline is not None  # duration_for said this stage is timed
-            return deadline
+            if stored is not None:
+                return deadline
+            # Each ended pause moves it by the paused time; a grant sets it to the new due time.
+            changes = sorted([(p.resumed_at, 0, p.at, p.resumed_at) for p in pauses if p.resumed_at is not None]
+                             + [(e.decided_at, 1, e.new_due, e.new_due) for e in grants if e.decided_at is not None])
+            shifts: list[tuple[datetime, datetime]] = []
+            for _, extends, first, second in changes:
+                if extends:
+                    deadline, shifts = replace(deadline, due_at=first), []
+                else:
+                    shifts.append((first, second))
+            status.shifts, status.unshifted = tuple(shifts), deadline
+            return replace(deadline, due_at=status.shifted(policy, deadline.due_at, deadline.basis))
 
-        status = StageStatus(self.round, started_at, stage, tuple(self.policy.spec.stages[stage].until), compute)
+        status.compute = compute
         met = [when for state, when in self.entered if when >= started_at and _meets(status, state)]
         status.met_at = met[0] if met else None
         self.report.append(status)

@@ -16,7 +16,19 @@ from states.errors import (
 )
 from states.families import TERMINAL
 from states.machines import MACHINES, allowed_triggers, fire, reachable_from, states_of, triggers_of
-from states.records import Approval, DomainEvent, Escalation, Finding, HandOff, Resolution, RevisitAttempt
+from states.records import (
+    Approval,
+    DomainEvent,
+    Escalation,
+    Extension,
+    Finding,
+    HandOff,
+    Pause,
+    Promise,
+    Referral,
+    Resolution,
+    RevisitAttempt,
+)
 from states.vocabulary import (
     Channel,
     Family,
@@ -37,11 +49,15 @@ __all__ = [
     "DirectStateWrite",
     "DomainEvent",
     "Escalation",
+    "Extension",
     "Family",
     "Finding",
     "FirstResponsibilityViolation",
     "GuardRefused",
     "HandOff",
+    "Pause",
+    "Promise",
+    "Referral",
     "RejectReason",
     "Resolution",
     "ResolutionKind",

@@ -17,14 +17,20 @@ from states.records import (
     Approval,
     DomainEvent,
     Escalation,
+    Extension,
     Finding,
     HandOff,
+    Pause,
+    Promise,
+    Referral,
     Resolution,
     RevisitAttempt,
 )
 from states.vocabulary import Family, RevisitOutcome
 
 RECEIVED = "received"
+# Events that keep a promise made to the complainant: they were told how things stand, or it was solved.
+PROMISE_KEPT_BY = ("ProgressReported", "Resolved", "FedBack", "Closed", "Withdrawn", "Rejected")
 
 
 class Complaint:
@@ -74,6 +80,10 @@ class Complaint:
         self.handoffs: list[HandOff] = []
         self.approvals: list[Approval] = []
         self.escalations: list[Escalation] = []
+        self.pauses: list[Pause] = []  # clock stops, in order; at most the last one is still open
+        self.extensions: list[Extension] = []  # more time asked for a stage (延期), and the answers
+        self.promises: list[Promise] = []  # times told to the complainant; the last of a round counts
+        self.referrals: list[Referral] = []  # leaders asked to take a hand, and their answers
         self.exit_reason: str | None = None  # why it was rejected or withdrawn
         self.final_decision: str | None = None
         self.events: list[DomainEvent] = []
@@ -135,6 +145,27 @@ class Complaint:
         return sum(
             1 for r in self.revisits if r.round == self.round and r.outcome is RevisitOutcome.UNREACHABLE
         )
+
+    @property
+    def paused(self) -> Pause | None:
+        """The pause holding the clock now, if any."""
+        last = self.pauses[-1] if self.pauses else None
+        return last if last is not None and last.resumed_at is None else None
+
+    def extension(self, extension_id: int) -> Extension | None:
+        return next((e for e in self.extensions if e.id == extension_id), None)
+
+    def open_promise(self) -> Promise | None:
+        """This round's last promise, unless contact or a resolution was recorded since (kept)."""
+        made = [p for p in self.promises if p.round == self.round]
+        if not made:
+            return None
+        last = made[-1]
+        kept = any(e.at >= last.at and e.name in PROMISE_KEPT_BY for e in reversed(self.events))
+        return None if kept else last
+
+    def referral(self, referral_id: int) -> Referral | None:
+        return next((r for r in self.referrals if r.id == referral_id), None)
 
     def approval(self, approval_id: int) -> Approval | None:
         for a in self.approvals:

@@ -11,6 +11,7 @@ with reopen (unsatisfied revisit → assigned), reject and withdraw as terminal 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from states import rules
 from states.moves import Move
@@ -63,7 +64,35 @@ def _base_moves(before_classification: tuple[str, ...], investigating: tuple[str
         Move("close", (FED_BACK,), CLOSED, "Closed", rules.CLOSE_UNREACHED, effect=rules.close),
         Move("reject", before_resolution, REJECTED, "Rejected", rules.REJECT_GUARDS, effect=rules.reject),
         Move("withdraw", every_open, WITHDRAWN, "Withdrawn", rules.WITHDRAW_GUARDS, effect=rules.withdraw),
+        Move("pause", (CLASSIFIED, *investigating, INVESTIGATED, RESOLVED), None, "Paused", rules.PAUSE_GUARDS,
+             effect=rules.pause),
+        Move("resume", (CLASSIFIED, *investigating, INVESTIGATED, RESOLVED), None, "Resumed", rules.RESUME_GUARDS,
+             effect=rules.resume),
+        Move("request_extension", (CLASSIFIED, *investigating, INVESTIGATED, RESOLVED), None, "ExtensionRequested",
+             rules.REQUEST_EXTENSION_GUARDS, effect=rules.request_extension),
+        Move("approve_extension", classified_open, None, "ExtensionApproved", rules.DECIDE_EXTENSION_GUARDS,
+             effect=rules.approve_extension),
+        Move("promise", (CLASSIFIED, *investigating, INVESTIGATED, RESOLVED), None, "Promised", rules.PROMISE_GUARDS,
+             effect=rules.promise),
+        Move("refer", every_open, None, "Referred", rules.REFER_GUARDS, effect=rules.refer),
+        Move("answer_referral", every_open, None, "ReferralAnswered", rules.ANSWER_REFERRAL_GUARDS,
+             effect=rules.answer_referral),
+        Move("report_progress", (CLASSIFIED, *investigating, INVESTIGATED, RESOLVED), None, "ProgressReported",
+             rules.PROGRESS_GUARDS, effect=rules.report_progress),
+        Move("decline_extension", classified_open, None, "ExtensionDeclined",
+             (*rules.DECIDE_EXTENSION_GUARDS, rules.needs_text("note", "why it is declined")),
+             effect=rules.decline_extension),
     ]
+
+
+# A paused complaint keeps its state: no stage may start or end while its clock is stopped. It may
+# still leave the lifecycle (rejected, withdrawn), which ends the pause.
+EXITS_WHILE_PAUSED = ("reject", "withdraw")
+
+
+def _held_while_paused(moves: list[Move]) -> list[Move]:
+    return [replace(m, guards=(rules.NOT_PAUSED, *m.guards))
+            if m.dest is not None and m.trigger not in EXITS_WHILE_PAUSED else m for m in moves]
 
 
 def _property_moves() -> list[Move]:
@@ -71,7 +100,7 @@ def _property_moves() -> list[Move]:
     moves.append(
         Move("dispatch", (RECEIVED,), DISPATCHED, "Dispatched", rules.DISPATCH_GUARDS, effect=rules.dispatch)
     )
-    return moves
+    return _held_while_paused(moves)
 
 
 def _enterprise_moves() -> list[Move]:
@@ -85,7 +114,7 @@ def _enterprise_moves() -> list[Move]:
              effect=rules.evidence_deadline_passed),
         Move("appeal", (FED_BACK, REVISITED), ASSIGNED, "Appealed", rules.APPEAL_GUARDS, effect=rules.appeal),
     ]
-    return moves
+    return _held_while_paused(moves)
 
 
 FAMILY_STATES: Mapping[Family, tuple[str, ...]] = {

@@ -93,3 +93,70 @@ class Escalation:
     action: str
     notify: tuple[str, ...]
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """The clock stopped while the complaint waits on someone else (the complainant's information,
+    a utility company, a courier). `stages` are the deadlines it holds; their pending timers move
+    by the paused time on resume. Ended by `resume`, by the policy's cap, or by the complaint's exit."""
+
+    round: int
+    reason: str
+    note: str | None
+    stages: tuple[str, ...]
+    actor: str
+    at: datetime
+    cap_ends: datetime | None = None  # the clock resumes by itself then (the policy's pause.cap)
+    resumed_at: datetime | None = None
+    resumed_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """More time for one stage (延期), asked before its deadline and decided by a leader the policy
+    names; granted, the stage falls due at `new_due` and its ladder moves with it."""
+
+    id: int
+    stage: str
+    round: int
+    reason: str
+    new_due: datetime
+    due_before: datetime  # the deadline it was asked against (asked before it, or refused)
+    asked_by: str
+    asked_at: datetime
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """The reason and the exact time told to the complainant when it cannot be solved at once
+    (seeds 000, 003: 说明原因和确切解决时间，到时主动约见顾客). Kept by contact or a resolution
+    recorded by then; a later promise replaces it."""
+
+    id: int
+    round: int
+    reason: str
+    promised_for: datetime
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """The owner asks a leader to take a hand now (seed 003: 立即引荐给上层领导); the owner stays
+    accountable, the leader's answer is clocked by the policy."""
+
+    id: int
+    round: int
+    to: str  # as asked: a person id or a role
+    people: tuple[str, ...]  # who that was when asked
+    reason: str
+    actor: str
+    at: datetime
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+    answer: str | None = None

@@ -13,7 +13,18 @@ from enum import StrEnum
 
 from states.complaint import Complaint
 from states.moves import Args, Guard
-from states.records import Approval, Escalation, Finding, HandOff, Resolution, RevisitAttempt
+from states.records import (
+    Approval,
+    Escalation,
+    Extension,
+    Finding,
+    HandOff,
+    Pause,
+    Promise,
+    Referral,
+    Resolution,
+    RevisitAttempt,
+)
 from states.vocabulary import (
     ApprovalStatus,
     Channel,
@@ -262,6 +273,162 @@ def escalate(c: Complaint, a: Args) -> Mapping[str, object]:
     return {"stage": record.stage, "level": record.level, "action": record.action, "notify": list(record.notify)}
 
 
+# -- the clock stopped while the complaint waits on someone else ----------------------
+NOT_PAUSED = Guard("the clock is paused: resume it first (the complaint waits on someone else; "
+                   "its deadlines are held)", lambda c, a: c.paused is None)
+
+PAUSE_GUARDS = (
+    needs_text("reason", "what the complaint waits for"),
+    Guard("the clock is already paused: resume it before pausing again", lambda c, a: c.paused is None),
+    Guard("no running deadline may stop its clock ('stages', from the policy's pause.stages)",
+          lambda c, a: bool(a.items("stages"))),
+)
+
+
+def pause(c: Complaint, a: Args) -> Mapping[str, object]:
+    record = Pause(round=c.round, reason=a.text("reason") or "", note=a.text("note"), stages=tuple(a.items("stages")),
+                   actor=a.actor, at=a.at, cap_ends=a.moment("cap_ends"))
+    c.pauses.append(record)
+    return {"reason": record.reason, "note": record.note, "stages": list(record.stages),
+            "cap_ends": record.cap_ends}
+
+
+RESUME_GUARDS = (Guard("the clock is not paused", lambda c, a: c.paused is not None),)
+
+
+def _end_pause(c: Complaint, a: Args) -> Pause | None:
+    """Ends the open pause at `a.at`; the held deadlines run again from there."""
+    held = c.paused
+    if held is None:
+        return None
+    c.pauses[-1] = replace(held, resumed_at=a.at, resumed_by=a.actor)
+    return held
+
+
+def resume(c: Complaint, a: Args) -> Mapping[str, object]:
+    held = _end_pause(c, a)
+    assert held is not None  # the guard refused a resume with nothing paused
+    return {"reason": held.reason, "paused_at": held.at, "stages": list(held.stages), "note": a.text("note"),
+            "by_cap": bool(a.has("by_cap"))}
+
+
+# -- extensions (延期): asked before the deadline, decided by a leader ------------------
+REQUEST_EXTENSION_GUARDS = (
+    needs_text("stage", "the stage that needs more time"),
+    needs_text("reason", "why more time is needed"),
+    Guard("the new due time must be a moment with a time zone ('new_due')",
+          lambda c, a: a.moment("new_due") is not None),
+    Guard("the stage's current deadline ('due_before', from the policy) is required",
+          lambda c, a: a.moment("due_before") is not None),
+    Guard("an extension is asked before the deadline, not after it (12345 rules: 延期须在期限届满前申请)",
+          lambda c, a: (due := a.moment("due_before")) is None or a.at < due),
+    Guard("the new due time must come after the current deadline ('new_due')",
+          lambda c, a: (new := a.moment("new_due")) is None or (due := a.moment("due_before")) is None or new > due),
+    Guard("an extension of this stage is already waiting for a decision",
+          lambda c, a: not any(e.status is ApprovalStatus.PENDING and e.stage == a.text("stage") and e.round == c.round
+                               for e in c.extensions)),
+)
+
+
+def request_extension(c: Complaint, a: Args) -> Mapping[str, object]:
+    record = Extension(id=len(c.extensions) + 1, stage=a.text("stage") or "", round=c.round,
+                       reason=a.text("reason") or "", new_due=a.moment("new_due") or a.at,
+                       due_before=a.moment("due_before") or a.at, asked_by=a.actor, asked_at=a.at)
+    c.extensions.append(record)
+    return {"extension": record.id, "stage": record.stage, "reason": record.reason, "new_due": record.new_due,
+            "due_before": record.due_before}
+
+
+def _pending_extension(c: Complaint, a: Args) -> bool:
+    asked = c.extension(a.integer("extension") or 0)
+    return asked is not None and asked.status is ApprovalStatus.PENDING
+
+
+DECIDE_EXTENSION_GUARDS = (
+    Guard("'extension' must name an extension waiting for a decision", _pending_extension),
+    Guard("an extension is decided by someone other than who asked for it",
+          lambda c, a: (asked := c.extension(a.integer("extension") or 0)) is None or asked.asked_by != a.actor),
+)
+
+
+def _decide_extension(c: Complaint, a: Args, status: ApprovalStatus) -> Mapping[str, object]:
+    index = next(i for i, e in enumerate(c.extensions) if e.id == a.integer("extension"))
+    decided = replace(c.extensions[index], status=status, decided_by=a.actor, decided_at=a.at, note=a.text("note"))
+    c.extensions[index] = decided
+    return {"extension": decided.id, "stage": decided.stage, "status": str(status), "new_due": decided.new_due,
+            "note": decided.note}
+
+
+def approve_extension(c: Complaint, a: Args) -> Mapping[str, object]:
+    return _decide_extension(c, a, ApprovalStatus.GRANTED)
+
+
+def decline_extension(c: Complaint, a: Args) -> Mapping[str, object]:
+    return _decide_extension(c, a, ApprovalStatus.DECLINED)
+
+
+# -- a promised time, a leader's hand, word of progress (seeds 000, 001, 003) -----------
+PROMISE_GUARDS = (
+    needs_text("reason", "why it cannot be solved at once (what the complainant was told)"),
+    Guard("the promised time must be a moment with a time zone ('promised_for')",
+          lambda c, a: a.moment("promised_for") is not None),
+    Guard("the promised time must be in the future ('promised_for')",
+          lambda c, a: (when := a.moment("promised_for")) is None or when > a.at),
+)
+
+
+def promise(c: Complaint, a: Args) -> Mapping[str, object]:
+    record = Promise(id=len(c.promises) + 1, round=c.round, reason=a.text("reason") or "",
+                     promised_for=a.moment("promised_for") or a.at, actor=a.actor, at=a.at)
+    c.promises.append(record)
+    return {"promise": record.id, "reason": record.reason, "promised_for": record.promised_for}
+
+
+REFER_GUARDS = (
+    needs_text("to", "the leader (a person or a role) asked to take a hand"),
+    needs_text("reason", "what the leader is asked to decide or do"),
+    Guard("nobody holds that role for this complaint ('people')", lambda c, a: bool(a.items("people"))),
+    Guard("a referral goes to someone else", lambda c, a: a.items("people") != [a.actor]),
+)
+
+
+def refer(c: Complaint, a: Args) -> Mapping[str, object]:
+    record = Referral(id=len(c.referrals) + 1, round=c.round, to=a.text("to") or "", people=tuple(a.items("people")),
+                      reason=a.text("reason") or "", actor=a.actor, at=a.at)
+    c.referrals.append(record)
+    # The first responder stays accountable (首诉负责制): a referral asks for a hand, not a hand-off.
+    return {"referral": record.id, "to": record.to, "people": list(record.people), "reason": record.reason,
+            "first_responder": c.first_responder}
+
+
+def _referred_to_actor(c: Complaint, a: Args) -> bool:
+    asked = c.referral(a.integer("referral") or 0)
+    return asked is not None and asked.answered_at is None and a.actor in asked.people
+
+
+ANSWER_REFERRAL_GUARDS = (
+    Guard("'referral' must name an unanswered referral to you", _referred_to_actor),
+    needs_text("answer", "the leader's answer (what was decided or done)"),
+)
+
+
+def answer_referral(c: Complaint, a: Args) -> Mapping[str, object]:
+    index = next(i for i, r in enumerate(c.referrals) if r.id == a.integer("referral"))
+    answered = replace(c.referrals[index], answered_by=a.actor, answered_at=a.at, answer=a.text("answer"))
+    c.referrals[index] = answered
+    return {"referral": answered.id, "answer": answered.answer, "asked_at": answered.at}
+
+
+PROGRESS_GUARDS = (
+    needs_choice("channel", Channel, "how the complainant was told"),
+    needs_text("text", "what they were told"),
+)
+
+
+def report_progress(c: Complaint, a: Args) -> Mapping[str, object]:
+    return {"channel": a.choice("channel", Channel), "text": a.text("text"), "round": c.round}
+
+
 # -- investigation ------------------------------------------------------------------
 FINDINGS_GUARDS = (needs_text("findings", "the findings (what was verified)"),)
 
@@ -456,6 +623,7 @@ REJECT_GUARDS = (
 
 
 def reject(c: Complaint, a: Args) -> Mapping[str, object]:
+    _end_pause(c, a)
     c.exit_reason = f"{a.text('reason')}: {a.text('note')}"
     return {"reason": a.text("reason"), "note": a.text("note")}
 
@@ -464,5 +632,6 @@ WITHDRAW_GUARDS = (needs_text("reason", "the reason the complainant withdrew"),)
 
 
 def withdraw(c: Complaint, a: Args) -> Mapping[str, object]:
+    _end_pause(c, a)
     c.exit_reason = a.text("reason")
     return {"reason": c.exit_reason}

@@ -145,3 +145,5 @@ def explain(
     for d in result.stages:
         table.add_row(d.stage, d.due_at.strftime("%a %Y-%m-%d %H:%M"), d.basis, d.explanation)
     console.print(table)
+    for rule in result.clocks:
+        console.print(f"· {escape(rule)}", highlight=False)

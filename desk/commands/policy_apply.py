@@ -16,8 +16,8 @@ from desk.commands.output import fail
 from states import Family
 
 if TYPE_CHECKING:  # `desk policy check` and friends need no storage: open_desk imports it for `apply`
+    from desk.planner import Rescheduled
     from desk.service import Desk, Reapplied
-    from desk.timers import Rescheduled
 
 
 @reports_errors

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from desk.commands.common import AS_HELP, actor, now, open_desk, reports_errors
+from desk.commands.common import AS_HELP, actor, moment, now, open_desk, reports_errors
 from desk.commands.output import fail
 from desk.service import Outcome
 
@@ -183,6 +183,92 @@ def register(app: typer.Typer) -> None:
                  if_version: IfVersion = None) -> None:
         """Record that the complainant withdrew (撤诉)."""
         _done(open_desk().withdraw(number, actor=actor(as_), now=now(), reason=reason, expected_version=if_version))
+
+    @app.command()
+    @reports_errors
+    def pause(number: Number,
+              reason: Annotated[str, typer.Option(help="what it waits for: awaiting_complainant, awaiting_utility, "
+                                                       "awaiting_courier, ... (the policy's pause.reasons)")],
+              note: Annotated[str | None, typer.Option(help="details, e.g. the utility's job number")] = None,
+              as_: As = None, if_version: IfVersion = None) -> None:
+        """Stop the clock while the complaint waits on someone else."""
+        _done(open_desk().pause(number, actor=actor(as_), now=now(), reason=reason, note=note,
+                                expected_version=if_version))
+
+    @app.command()
+    @reports_errors
+    def resume(number: Number, note: Annotated[str | None, typer.Option()] = None,
+               as_: As = None, if_version: IfVersion = None) -> None:
+        """Run the clock again; the held deadlines move by the paused time."""
+        _done(open_desk().resume(number, actor=actor(as_), now=now(), note=note, expected_version=if_version))
+
+    @app.command("request-extension")
+    @reports_errors
+    def request_extension(number: Number, stage: Annotated[str, typer.Option(help="e.g. resolve")],
+                          reason: Annotated[str, typer.Option()],
+                          new_due: Annotated[str, typer.Option("--new-due", help="ISO 8601 with offset, e.g. "
+                                                                                 "2026-12-18T18:00+08:00")],
+                          as_: As = None, if_version: IfVersion = None) -> None:
+        """Ask for more time for a running stage (延期), before its deadline."""
+        due = moment(new_due, "--new-due")
+        assert due is not None  # the option is required
+        _done(open_desk().request_extension(number, actor=actor(as_), now=now(), stage=stage, reason=reason,
+                                            new_due=due, expected_version=if_version))
+
+    @app.command("approve-extension")
+    @reports_errors
+    def approve_extension(number: Number, extension: Annotated[int, typer.Option(help="extension number")],
+                          note: Annotated[str | None, typer.Option()] = None,
+                          as_: As = None, if_version: IfVersion = None) -> None:
+        """Grant an extension: the stage's deadline and ladder move to the new due time."""
+        _done(open_desk().approve_extension(number, actor=actor(as_), now=now(), extension=extension, note=note,
+                                            expected_version=if_version))
+
+    @app.command("decline-extension")
+    @reports_errors
+    def decline_extension(number: Number, extension: Annotated[int, typer.Option()],
+                          note: Annotated[str, typer.Option()], as_: As = None, if_version: IfVersion = None) -> None:
+        """Decline an extension, saying why."""
+        _done(open_desk().decline_extension(number, actor=actor(as_), now=now(), extension=extension, note=note,
+                                            expected_version=if_version))
+
+    @app.command()
+    @reports_errors
+    def promise(number: Number, reason: Annotated[str, typer.Option(help="why it cannot be solved at once")],
+                promised_for: Annotated[str, typer.Option("--for", help="the time told to the complainant, ISO 8601 "
+                                                                        "with offset")],
+                as_: As = None, if_version: IfVersion = None) -> None:
+        """Record the reason and the exact time told to the complainant (说明原因和确切解决时间)."""
+        when = moment(promised_for, "--for")
+        assert when is not None  # the option is required
+        _done(open_desk().promise(number, actor=actor(as_), now=now(), reason=reason, promised_for=when,
+                                  expected_version=if_version))
+
+    @app.command()
+    @reports_errors
+    def refer(number: Number, to: Annotated[str, typer.Option(help="a person id, or a role: department_head, "
+                                                                   "general_manager, ...")],
+              reason: Annotated[str, typer.Option(help="what the leader is asked to decide or do")],
+              as_: As = None, if_version: IfVersion = None) -> None:
+        """Ask a leader to take a hand now (引荐给上层领导); you stay accountable."""
+        _done(open_desk().refer(number, actor=actor(as_), now=now(), to=to, reason=reason, expected_version=if_version))
+
+    @app.command("answer-referral")
+    @reports_errors
+    def answer_referral(number: Number, referral: Annotated[int, typer.Option(help="referral number")],
+                        answer: Annotated[str, typer.Option()], as_: As = None, if_version: IfVersion = None) -> None:
+        """Answer a referral made to you."""
+        _done(open_desk().answer_referral(number, actor=actor(as_), now=now(), referral=referral, answer=answer,
+                                          expected_version=if_version))
+
+    @app.command()
+    @reports_errors
+    def progress(number: Number, channel: Annotated[str, typer.Option(help="phone, sms, email, in_person, app")],
+                 text: Annotated[str, typer.Option(help="what the complainant was told")],
+                 as_: As = None, if_version: IfVersion = None) -> None:
+        """Record that the complainant was told how things stand."""
+        _done(open_desk().report_progress(number, actor=actor(as_), now=now(), channel=channel, text=text,
+                                          expected_version=if_version))
 
     @app.command()
     @reports_errors

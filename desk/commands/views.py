@@ -23,6 +23,13 @@ def _local(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%a %m-%d %H:%M") if value else ""
 
 
+def _span(seconds: int) -> str:
+    hours, rest = divmod(seconds // 60, 60)
+    days, hours = divmod(hours, 24)
+    return " ".join(part for part in (f"{days}d" if days else "", f"{hours}h" if hours else "",
+                                      f"{rest}m" if rest or not (days or hours) else "") if part)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @reports_errors
@@ -53,10 +60,40 @@ def register(app: typer.Typer) -> None:
         console.print(timeline)
         table = Table("stage", "round", "due", "met", "", box=None, pad_edge=False)
         for d in view.deadlines:
-            colour = {"met": "green", "missed": "red", "overdue": "red", "open": "yellow"}[d.verdict]
+            colour = {"met": "green", "missed": "red", "overdue": "red", "open": "yellow", "paused": "blue"}[d.verdict]
+            held = f" since {_local(d.paused_since, zone)}" if d.paused_since else (" (extended)" if d.extended else "")
             table.add_row(d.stage, str(d.round), _local(d.due_at, zone), _local(d.met_at, zone),
-                          f"[{colour}]{d.verdict}[/]")
+                          f"[{colour}]{d.verdict}{held}[/]")
         console.print(table)
+        if view.pauses:
+            # Paused time is shown as the deadlines count it: clock time and the calendar's working time.
+            pauses = Table("paused", "resumed", "why", "held", "for", box=None, pad_edge=False, title="clock stopped")
+            for p in view.pauses:
+                resumed = (f"{_local(p.resumed_at, zone)} by {p.resumed_by}" if p.resumed_at
+                           else f"still paused (resumes by itself {_local(p.cap_ends, zone)})")
+                pauses.add_row(f"{_local(p.at, zone)} by {p.by}", resumed,
+                               escape(p.reason + (f": {p.note}" if p.note else "")), ", ".join(p.stages),
+                               f"{_span(p.seconds)} ({p.working_minutes // 60}h{p.working_minutes % 60:02d}m working)")
+            console.print(pauses)
+            console.print(f"paused in all: {_span(view.paused_seconds)}, never counted as a breach", highlight=False)
+        if view.extensions:
+            extensions = Table("#", "stage", "asked", "why", "due → new due", "decision", box=None, pad_edge=False,
+                               title="extensions (延期)")
+            for x in view.extensions:
+                decision = x.status + (f" by {x.decided_by} {_local(x.decided_at, zone)}" if x.decided_by else "")
+                extensions.add_row(str(x.id), x.stage, f"{_local(x.asked_at, zone)} by {x.asked_by}", escape(x.reason),
+                                   f"{_local(x.due_before, zone)} → {_local(x.new_due, zone)}",
+                                   decision + (f": {escape(x.note)}" if x.note else ""))
+            console.print(extensions)
+        for promised in view.promises:
+            state = {True: "kept", False: "[red]broken[/]", None: "to come"}[promised.kept]
+            console.print(f"promised by {promised.by} at {_local(promised.at, zone)}: {escape(promised.reason)} — by "
+                          f"{_local(promised.promised_for, zone)}, {state}", highlight=False)
+        for referred in view.referrals:
+            answer = (f"answered by {referred.answered_by} {_local(referred.answered_at, zone)}: "
+                      f"{escape(referred.answer or '')}" if referred.answered_at else "[yellow]not answered yet[/]")
+            console.print(f"referred by {referred.by} at {_local(referred.at, zone)} to {referred.to} "
+                          f"({', '.join(referred.people)}): {escape(referred.reason)} — {answer}", highlight=False)
         if view.next_escalation:
             nxt = view.next_escalation
             console.print(f"next escalation: {nxt.stage} level {nxt.level} at {_local(nxt.due_at, zone)}",

@@ -98,8 +98,10 @@ def _page(request: Request, number: str, who: Signed, status: int = 200, reveal:
         return render(request, "problem.html", who, 403, title="forbidden", message=str(refused))
     asked_of_me = any(a.status == "pending" and who.person in (a.approver, a.cosigner) for a in view.approvals)
     actions = [a for a in actions if asked_of_me or a not in ("approve", "decline")]  # nothing to decide
+    # What the family's policy lets a complaint wait for, offered as suggestions (the desk decides).
+    suggest = {"pause": {"reason": ctx.desk.book.current(view.family).spec.pause.reasons}}
     page = render(request, "complaint.html", who, status, c=view, actions=actions, forms=FORMS, verbs=BY_NAME,
-                  zone=view.zone, errors=shown.get("errors", {}), failed=shown.get("failed"),
+                  zone=view.zone, suggest=suggest, errors=shown.get("errors", {}), failed=shown.get("failed"),
                   message=shown.get("message"), stale=shown.get("stale"), sent=shown.get("sent", {}))
     # A refused form is answered at its action's URL; the address bar (and a reload) should show
     # the complaint, not a URL that only takes POSTs.

@@ -24,7 +24,7 @@ from desk.runs import prefect_api, start_run
 from desk.whatif import what_if
 from policies import Policy, PolicyError
 from policies.loader import MAX_POLICY_BYTES, parse_policy
-from states import Family
+from states import Family, Tier
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,8 +57,9 @@ def policy(request: Request, family: str, who: Signed, version: str | None = Non
     except NotFound as missing:
         raise Refused(404, str(missing)) from None
     year = context(request).clock().astimezone(ZoneInfo(shown.spec.timezone)).year
+    clocks = {tier.value: views.clock_rules(shown, tier.value) for tier in Tier}
     return render(request, "policy.html", who, p=shown, spec=shown.spec, days=unusual_days(shown, year), year=year,
-                  publications=context(request).desk.publications(family), zone=shown.spec.timezone)
+                  publications=context(request).desk.publications(family), zone=shown.spec.timezone, clocks=clocks)
 
 
 def unusual_days(policy: Policy, year: int) -> list[tuple[date, str, bool]]:

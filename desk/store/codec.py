@@ -15,7 +15,20 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from states import Approval, Complaint, DomainEvent, Escalation, Finding, HandOff, Resolution, RevisitAttempt
+from states import (
+    Approval,
+    Complaint,
+    DomainEvent,
+    Escalation,
+    Extension,
+    Finding,
+    HandOff,
+    Pause,
+    Promise,
+    Referral,
+    Resolution,
+    RevisitAttempt,
+)
 from states.vocabulary import ApprovalStatus, RevisitOutcome
 
 # Attributes of states.Complaint kept in the `record` JSON column (the rest are columns).
@@ -29,9 +42,13 @@ RECORD_LISTS: dict[str, type] = {
     "events": DomainEvent,
     "handoffs": HandOff,
     "approvals": Approval,
+    "pauses": Pause,  # the last one is rewritten when it ends
+    "extensions": Extension,  # rewritten when decided
+    "promises": Promise,
+    "referrals": Referral,  # rewritten when answered
 }
 # Lists a transition only ever appends to (records are frozen): their stored prefix is reused.
-APPEND_ONLY = ("findings", "resolutions", "revisits", "escalations", "events", "handoffs")
+APPEND_ONLY = ("findings", "resolutions", "revisits", "escalations", "events", "handoffs", "promises")
 RECORD_SCALARS = (
     "responsibility", "revisit_attempt_limit", "appeal_count", "dispatched_crew", "evidence",
     "evidence_outcome", "feedback_channel", "exit_reason", "final_decision", "round_started_at",
@@ -104,11 +121,11 @@ def _converters(kind: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ..
             convert = _decimal
         elif f.name == "outcome":
             convert = RevisitOutcome
-        elif f.name == "status" and kind is Approval:
+        elif f.name == "status" and kind in (Approval, Extension):
             convert = ApprovalStatus
         elif f.name == "data":
             convert = _mapping
-        elif f.name in ("notify", "signed_by"):
+        elif f.name in ("notify", "signed_by", "stages", "people"):
             convert = _strings
         found.append((f.name, convert))
     return tuple(found)

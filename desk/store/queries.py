@@ -24,6 +24,7 @@ from states import TERMINAL, Family, states_of
 OPEN_STATES = tuple(sorted({state for family in Family for state in states_of(family)} - set(TERMINAL)))
 OPEN = C.c.status.in_(OPEN_STATES)
 UNMET = and_(T.c.done_at.is_(None), T.c.complaint_id == C.c.id)
+RUNNING = and_(UNMET, T.c.held_since.is_(None))  # a paused deadline is neither overdue nor next
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,17 @@ class Filters:
 
 
 def _overdue(now: datetime) -> Any:
-    return exists().where(and_(UNMET, T.c.kind == "stage_deadline", T.c.due_at <= now))
+    return exists().where(and_(RUNNING, T.c.kind == "stage_deadline", T.c.due_at <= now))
 
 
 def _next_due() -> Any:
-    return (select(func.min(T.c.due_at)).where(and_(UNMET, T.c.kind.in_(("stage_deadline", "evidence_deadline"))))
+    return (select(func.min(T.c.due_at)).where(and_(RUNNING, T.c.kind.in_(("stage_deadline", "evidence_deadline"))))
             .scalar_subquery())
+
+
+def _paused() -> Any:
+    """Whether a pause holds one of the complaint's deadlines now (an index on complaint and done)."""
+    return exists().where(and_(UNMET, T.c.held_since.is_not(None)))
 
 
 def _level() -> Any:
@@ -120,7 +126,7 @@ def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now
     `callback_roles` maps a family to the roles that person has for callbacks (first_responder, quality_team...)."""
     mine = db.execute(
         select(C.c.number, C.c.family, C.c.tier, C.c.status, C.c.handler, C.c.first_responder,
-               _next_due().label("next_due"), _overdue(now).label("overdue"))
+               _next_due().label("next_due"), _overdue(now).label("overdue"), _paused().label("paused"))
         .where(and_(OPEN, or_(C.c.handler == person, C.c.first_responder == person)))
     ).all()
     callbacks = []

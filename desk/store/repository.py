@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, Select, and_, bindparam, exists, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from desk.errors import ConcurrentUpdate, KeyTaken, NotFound
-from desk.lanes import Lane
+from desk.lanes import Lane, lane_tier
 from desk.store.codec import plain, restore, to_record
 from desk.store.prepared import Statements
 from desk.store.tables import approvals as A
@@ -30,6 +30,9 @@ from desk.store.tables import handoffs as H
 from desk.store.tables import outbox as O
 from desk.store.tables import timers as T
 from states import Approval, Complaint
+
+if TYPE_CHECKING:
+    from desk.planner import TimerDiff  # the planner reads Loaded from here
 
 BY_NUMBER = select(C).where(C.c.number == bindparam("number"))
 BY_NUMBER_LOCKED = BY_NUMBER.with_for_update()
@@ -42,7 +45,8 @@ SAVE_COMPLAINT = update(C).where(and_(C.c.id == bindparam("cid"), C.c.version ==
 UPDATE_APPROVAL = update(A).where(and_(A.c.complaint_id == bindparam("cid"), A.c.approval_no == bindparam("no")))
 COMPLAINANT_OF = select(complainants).where(complainants.c.complaint_id == bindparam("cid"))
 TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
-TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.tier, T.c.due_at, T.c.done_at, T.c.fired_at)
+TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.tier, T.c.due_at, T.c.done_at, T.c.fired_at,
+              T.c.held_since, T.c.met_by)
 TIMER_KEYS_OF = select(*TIMER_KEYS).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS_OF_MANY = select(T.c.complaint_id, *TIMER_KEYS).where(
     T.c.complaint_id.in_(bindparam("cids", expanding=True)))
@@ -53,6 +57,10 @@ RESCHEDULE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at
                                             detail=bindparam("detail"))
 FINISH_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.done_at.is_(None))).values(
     done_at=bindparam("now"))
+HOLD_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at.is_(None), T.c.done_at.is_(None))
+                             ).values(held_since=bindparam("since"))
+RELEASE_TIMER = update(T).where(and_(T.c.id == bindparam("tid"), T.c.fired_at.is_(None))).values(
+    held_since=None, due_at=bindparam("due_at"))
 MOVE_TO_LANE = update(T).where(T.c.id == bindparam("tid")).values(tier=bindparam("tier"))
 OUTBOX_DUE = (select(O).where(and_(O.c.delivered_at.is_(None), O.c.tier.in_(bindparam("tiers", expanding=True)),
                                    O.c.next_attempt_at <= bindparam("now")))
@@ -305,6 +313,48 @@ class Timers:
         """New due times (and met_by, detail) for pending timers: `tid` and the new values each."""
         if rows:
             self.db.execute(RESCHEDULE_TIMER, rows)
+
+    def apply(self, diffs: Iterable[tuple[int, str | None, TimerDiff]], now: datetime) -> None:
+        """Writes what desk.planner planned for each (complaint id, its tier, diff): one statement
+        per kind of change for the lot, whatever the number of complaints (a sweep's batch)."""
+        added: list[dict[str, Any]] = []
+        finished: list[int] = []
+        lanes: list[tuple[int, str]] = []
+        held: list[tuple[int, datetime]] = []
+        released: list[tuple[int, datetime]] = []
+        replanned: list[dict[str, Any]] = []
+        for complaint_id, tier, diff in diffs:
+            lane = lane_tier(tier)
+            added += [{"complaint_id": complaint_id, "kind": p.kind.value, "tier": lane, "stage": p.stage,
+                       "level": p.level, "round": p.round, "due_at": p.due_at, "met_by": list(p.met_by),
+                       "detail": dict(p.detail)} for p in diff.add]
+            finished += diff.finish
+            for m in diff.move:
+                if m.tier is not None:
+                    lanes.append((m.timer_id, m.tier))
+                if m.held_since is not None:
+                    held.append((m.timer_id, m.held_since))
+                elif m.released and m.due_at is not None:
+                    released.append((m.timer_id, m.due_at))
+                elif m.due_at is not None:
+                    replanned.append({"tid": m.timer_id, "due_at": m.due_at, "met_by": list(m.met_by or ()),
+                                      "detail": dict(m.detail or {})})
+        self.add(added)
+        self.finish(finished, now)
+        self.move_to_lane(lanes)
+        self.hold(held)
+        self.release(released)
+        self.reschedule(replanned)
+
+    def hold(self, rows: list[tuple[int, datetime]]) -> None:
+        """(timer id, the pause's start) for pending timers a pause now holds: the sweeps pass them by."""
+        self.sql.execute_many(self.sql.prepared("hold_timer", lambda: HOLD_TIMER),
+                              ({"tid": tid, "since": since} for tid, since in rows))
+
+    def release(self, rows: list[tuple[int, datetime]]) -> None:
+        """(timer id, its new due time) for held timers whose pause ended: due again, later."""
+        self.sql.execute_many(self.sql.prepared("release_timer", lambda: RELEASE_TIMER),
+                              ({"tid": tid, "due_at": due} for tid, due in rows))
 
     def move_to_lane(self, moves: list[tuple[int, str]]) -> None:
         """(timer id, tier) for timers whose complaint changed tier: its sweeps fire them now."""

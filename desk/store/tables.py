@@ -140,8 +140,11 @@ approvals = Table(
 
 def pending_of(kinds: tuple[str, ...]) -> str:
     """The partial indexes' condition, as text: a query uses such an index only when its own WHERE
-    repeats the condition (SQLite wants the very terms), so the sweep's queries use this text too."""
-    return f"fired_at IS NULL AND done_at IS NULL AND kind IN ({', '.join(repr(k) for k in kinds)})"
+    repeats the condition (SQLite wants the very terms), so the sweep's queries use this text too.
+    The escalations lane is every kind but the callbacks': a new kind of timer needs no new index."""
+    callbacks = ", ".join(repr(k) for k in CALLBACK_KINDS)
+    which = f"kind IN ({callbacks})" if tuple(kinds) == CALLBACK_KINDS else f"kind NOT IN ({callbacks})"
+    return f"fired_at IS NULL AND done_at IS NULL AND held_since IS NULL AND {which}"
 
 
 PENDING_ESCALATIONS = pending_of(ESCALATION_KINDS)
@@ -152,7 +155,7 @@ timers = Table(
     "timers", metadata,
     Column("id", Integer, primary_key=True),
     Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(24), nullable=False),  # stage_deadline | escalation | revisit | evidence_deadline
+    Column("kind", String(24), nullable=False),  # desk.lanes.Kind
     # The tier whose sweeps fire it (desk.lanes): the complaint's, urgent before classification.
     Column("tier", String(16), nullable=False),
     Column("stage", String(32), nullable=False),
@@ -164,6 +167,9 @@ timers = Table(
     # to that run's page. None when fired outside Prefect (`desk sweep`, tests).
     Column("fired_by_run", String(64)),
     Column("done_at", UTCDateTime()),
+    # Set while a pause (states.Pause, its start) holds it: not swept; on resume it moves by the
+    # paused time and runs again.
+    Column("held_since", UTCDateTime()),
     Column("met_by", Json, nullable=False),  # states whose entry clears it
     Column("detail", Json, nullable=False),  # action, notify roles, on_expiry trigger
     UniqueConstraint("complaint_id", "kind", "stage", "level", "round"),

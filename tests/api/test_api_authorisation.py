@@ -45,9 +45,9 @@ GRANTED = {
 
 
 def verb_granted(trigger: str) -> tuple[str, ...]:
-    """From the property policy's permissions: no rule means staff only (integrations get nothing
-    a rule does not name)."""
-    rule = shipped_policy("property").spec.permissions.get(trigger)
+    """From the property policy's permissions (and extension.approvers for deciding an extension): no
+    rule means staff only (integrations get nothing a rule does not name)."""
+    rule, _ = shipped_policy("property").rule_for(trigger)
     return tuple(p for p in EVERYONE if (rule is None and "staff" in ROLES[p]) or
                  (rule is not None and ROLES[p] & set(rule)))
 

@@ -41,6 +41,17 @@ def test_an_agent_files_and_the_complaint_is_worked_to_closed(console: ApiServer
     expect(handler.locator(f"tr[data-number='{number}']")).to_be_visible()  # in the handler's own queue
     shots.take(handler, "handler-queue")
     handler.click(f"text={number}")
+    # Waiting for the owner to say which floors: the clock stops, the page says so, then it runs again.
+    act(handler, "pause", reason="awaiting_complainant", note="owner away until evening")
+    expect(handler.locator("#paused-resolve")).to_contain_text("paused")
+    expect(handler.locator("#pauses")).to_contain_text("awaiting_complainant: owner away until evening")
+    expect(handler.locator("#action-pause")).to_have_count(0)
+    shots.take(handler, "paused")
+    handler.goto("/queue")  # the queue shows it paused, with no countdown
+    expect(handler.locator(f"tr[data-number='{number}']")).to_contain_text("paused")
+    handler.goto(f"/complaints/{number}")
+    act(handler, "resume")
+    expect(handler.locator("#paused-resolve")).to_have_count(0)
     act(handler, "findings", text="stairwell 3 skipped by the rota")
     act(handler, "resolve", resolution="repair", detail="stairwell swept")
     expect(handler.locator("#state")).to_have_text("resolved")
@@ -72,7 +83,8 @@ def test_an_agent_files_and_the_complaint_is_worked_to_closed(console: ApiServer
     with console.client("li-na") as reader:
         events = reader.get(f"/complaints/{number}").json()["events"]
     assert [(e["trigger"], e["actor"]) for e in events][1:] == [
-        ("classify", "xiao-yu"), ("assign", "xiao-yu"), ("record_findings", "zhang-li"), ("resolve", "zhang-li"),
+        ("classify", "xiao-yu"), ("assign", "xiao-yu"), ("pause", "zhang-li"), ("resume", "zhang-li"),
+        ("record_findings", "zhang-li"), ("resolve", "zhang-li"),
         ("feed_back", "xiao-yu"), ("record_revisit", "xiao-yu"), ("reopen", "xiao-yu"),
         ("record_findings", "zhang-li"), ("resolve", "zhang-li"), ("feed_back", "xiao-yu"),
         ("record_revisit", "xiao-yu"), ("close", "xiao-yu")]

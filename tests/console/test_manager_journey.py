@@ -24,6 +24,8 @@ def test_a_manager_checks_a_draft_and_replays_it(console: ApiServer, signed_in: 
     manager.click("#nav-policies")
     manager.click("text=property")
     expect(manager.locator("#tier-deadlines")).to_contain_text("3 working days")
+    # How the clocks work, tier by tier, as `desk policy explain` says it.
+    expect(manager.locator("#clocks")).to_contain_text("pause: urgent complaints may not stop their clock")
     expect(manager.locator("#calendar")).to_contain_text("make-up workday")  # 调休 of the year, from holidays
     shots.take(manager, "policy-in-force")
 

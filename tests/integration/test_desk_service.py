@@ -423,6 +423,8 @@ def test_a_closed_evidence_window_moves_the_case_on_to_be_decided(desk: Desk) ->
     desk.classify(number, actor="xiao-yu", now=t, type="product_quality", responsibility="third_party")
     desk.assign(number, actor="xiao-yu", now=t, handler="lin-xue")
     desk.request_evidence(number, actor="lin-xue", now=t + timedelta(hours=1), respondent="seller shop 5581")
+    # An important complaint owes the buyer word every 2 working days (issue 15): given on Wednesday.
+    desk.report_progress(number, actor="lin-xue", now=at("2026-11-25 10:00"), channel="sms", text="商家举证中")
     assert desk.fire_due_timers(at("2026-11-26 10:59")) == []
     fired = desk.fire_due_timers(at("2026-11-26 11:00"))
     assert [(f.kind, f.action) for f in fired] == [("evidence_deadline", "evidence_deadline_passed")]

@@ -77,12 +77,12 @@ def test_weekly_buckets_and_the_csv_downloads(desk: Desk) -> None:
     _week(desk)
     found = reports.report(desk, start=MONDAY, end=SUNDAY, now=LATER, bucket="week")
     assert reports.sla_csv(found).splitlines() == [
-        "bucket,tier,stage,met,missed,overdue,open,compliance",
-        "2026-11-23,general,acknowledge,3,0,0,0,1.0",
-        "2026-11-23,general,feed_back,2,0,0,0,1.0",
-        "2026-11-23,general,resolve,2,0,1,0,0.667",
-        "2026-11-23,general,triage,2,1,0,0,0.667",
-        "2026-11-23,unclassified,triage,0,0,1,0,0.0",
+        "bucket,tier,stage,met,missed,overdue,open,paused,extended,compliance",
+        "2026-11-23,general,acknowledge,3,0,0,0,0,0,1.0",
+        "2026-11-23,general,feed_back,2,0,0,0,0,0,1.0",
+        "2026-11-23,general,resolve,2,0,1,0,0,0,0.667",
+        "2026-11-23,general,triage,2,1,0,0,0,0,0.667",
+        "2026-11-23,unclassified,triage,0,0,1,0,0,0,0.0",
     ]
     rates = list(csv.DictReader(io.StringIO(reports.rates_csv(found))))
     assert rates == [{"bucket": "2026-11-23", "fed_back": "2", "reopened": "1", "reopen_rate": "0.5",

@@ -3,6 +3,7 @@
     python -m tests.integration.workers sweep URL HOME NOW [--die-at-statement N] [--batch B]
     python -m tests.integration.workers file URL HOME NOW --from F --batch B --die-in-batch K --die-at-statement N
     python -m tests.integration.workers handle URL HOME NOW WORKER NUMBER...
+    python -m tests.integration.workers pause URL HOME NOW RESUME_AT DIE_AT NUMBER...
 
 `sweep` prints "ready", then "fired N" after each committed batch and "done" at the end.
 With --die-at-statement it SIGKILLs itself just before its Nth SQL statement: a crash at an
@@ -13,6 +14,11 @@ as $DESK_USER, printing "saved N" after each committed batch. It SIGKILLs itself
 the Nth SQL statement of its Kth batch (N >= 2: that batch's transaction has begun and run
 statements, and has not reached its commit). Just before, it prints one JSON line saying where
 it dies: the batch, the statement, what that batch had run and written, the batches committed.
+
+`pause` pauses each complaint not paused yet (waiting for the water company) at NOW, then resumes
+each paused one at RESUME_AT, dying by SIGKILL just before its DIE_AT-th statement (0: never).
+Run again, it finishes what the killed run left: the held deadlines are moved once, whenever
+the crash came.
 
 `handle` races the other handlers over the same complaints. Each round it reads them all,
 prints "read", waits for a line on stdin, then goes through them in its own order, firing the
@@ -180,6 +186,25 @@ def handle(url: str, home: str, now: datetime, worker: str, numbers: list[str]) 
     print("done", flush=True)
 
 
+def pause_and_resume(url: str, home: str, now: datetime, resume_at: datetime, die_at: int,
+                     numbers: list[str]) -> None:
+    desk = _open(url, home, now)
+    if die_at:
+        die_at_statement(desk, die_at)
+    print("ready", flush=True)
+    for number in numbers:
+        with desk.reading() as uow:
+            c = uow.complaints.get(number).complaint
+        if not c.pauses:
+            desk.pause(number, actor=HANDLER, now=now, reason="awaiting_utility")
+    for number in numbers:
+        with desk.reading() as uow:
+            c = uow.complaints.get(number).complaint
+        if c.paused is not None:
+            desk.resume(number, actor=HANDLER, now=resume_at)
+    print("done", flush=True)
+
+
 def main(argv: list[str]) -> None:
     kind, url, home, now = argv[0], argv[1], argv[2], datetime.fromisoformat(argv[3])
     if kind == "sweep":
@@ -192,6 +217,8 @@ def main(argv: list[str]) -> None:
              int(options["--die-at-statement"]))
     elif kind == "handle":
         handle(url, home, now, argv[4], argv[5:])
+    elif kind == "pause":
+        pause_and_resume(url, home, now, datetime.fromisoformat(argv[4]), int(argv[5]), argv[6:])
     else:
         raise SystemExit(f"unknown worker kind {kind!r}")
 

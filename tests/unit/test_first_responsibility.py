@@ -51,7 +51,7 @@ def test_an_invalid_trigger_names_the_state_and_the_triggers_allowed_there() -> 
         fire(c, "close", actor="li-agent", at=T0)
     message = str(refused.value)
     assert "TS-2026-000002 is 'received'" in message
-    assert "allowed: classify, escalate, reject, withdraw, dispatch" in message
+    assert "allowed: classify, escalate, reject, withdraw, refer, answer_referral, dispatch" in message
     assert c.status == "received" and len(c.events) == 1
 
 
