@@ -53,6 +53,7 @@ from states import (
     Tier,
     TriggerNotAllowed,
     allowed_triggers,
+    allowed_while_paused,
     fire,
     receive,
 )
@@ -473,9 +474,13 @@ class Desk:
         actions: list[str] = []
 
         def may_take(c: Complaint, source: str | None, policy: Policy) -> None:
-            open_now = set(allowed_triggers(c.family, c.status)) - {"resume" if c.paused is None else "pause"}
+            # Paused, nothing may change its state but an exit; a verb with nothing to act on is not offered.
+            open_now = set(allowed_triggers(c.family, c.status) if c.paused is None
+                           else allowed_while_paused(c.family, c.status)) - {"resume" if c.paused is None else "pause"}
             if not any(e.status == "pending" for e in c.extensions):
-                open_now -= {"approve_extension", "decline_extension"}  # nothing to decide
+                open_now -= {"approve_extension", "decline_extension"}
+            if not any(r.answered_at is None and reader in r.people for r in c.referrals):
+                open_now.discard("answer_referral")
             actions.extend(verb.name for verb in VERBS if verb.trigger in open_now
                            and self.directory.may(policy, c, verb.trigger, reader, source))
 

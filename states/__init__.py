@@ -15,7 +15,15 @@ from states.errors import (
     TriggerNotAllowed,
 )
 from states.families import TERMINAL
-from states.machines import MACHINES, allowed_triggers, fire, reachable_from, states_of, triggers_of
+from states.machines import (
+    MACHINES,
+    allowed_triggers,
+    allowed_while_paused,
+    fire,
+    reachable_from,
+    states_of,
+    triggers_of,
+)
 from states.records import (
     Approval,
     DomainEvent,
@@ -67,6 +75,7 @@ __all__ = [
     "Tier",
     "TriggerNotAllowed",
     "allowed_triggers",
+    "allowed_while_paused",
     "fire",
     "reachable_from",
     "receive",

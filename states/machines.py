@@ -17,7 +17,7 @@ from transitions import EventData, Machine, MachineError
 
 from states.complaint import Complaint
 from states.errors import ComplaintError, GuardRefused, TriggerNotAllowed
-from states.families import FAMILY_MOVES, FAMILY_STATES, TERMINAL
+from states.families import EXITS_WHILE_PAUSED, FAMILY_MOVES, FAMILY_STATES, TERMINAL
 from states.moves import Args, Move
 from states.records import DomainEvent
 from states.vocabulary import Family
@@ -95,6 +95,13 @@ def allowed_triggers(family: Family | str, state: str) -> list[str]:
         if state in move.sources:
             seen.setdefault(move.trigger, None)
     return list(seen)
+
+
+def allowed_while_paused(family: Family | str, state: str) -> list[str]:
+    """The triggers of `state` a paused complaint may take: those that keep its state, and the exits."""
+    return [t for t in allowed_triggers(family, state)
+            if t in EXITS_WHILE_PAUSED or all(m.dest is None for m in FAMILY_MOVES[Family(family)]
+                                              if m.trigger == t and state in m.sources)]
 
 
 def reachable_from(family: Family | str, state: str) -> set[str]:

@@ -175,6 +175,7 @@ LABELS: dict[str, dict[str, str]] = {
     "problem": {"zh": "无法完成", "en": "Not done"},
     "paused": {"zh": "已暂停计时", "en": "paused"},
     "since": {"zh": "自", "en": "since"},
+    "paused_at": {"zh": "暂停", "en": "Paused"},
     "resumed": {"zh": "恢复计时", "en": "Resumed"},
     "clock_stopped": {"zh": "暂停计时记录（不计入超时）", "en": "Clock stopped (never counted as a breach)"},
     "resumes_by_itself": {"zh": "到期自动恢复：", "en": "resumes by itself"},

@@ -46,6 +46,7 @@ def test_an_agent_files_and_the_complaint_is_worked_to_closed(console: ApiServer
     expect(handler.locator("#paused-resolve")).to_contain_text("paused")
     expect(handler.locator("#pauses")).to_contain_text("awaiting_complainant: owner away until evening")
     expect(handler.locator("#action-pause")).to_have_count(0)
+    expect(handler.locator("#action-findings")).to_have_count(0)  # nothing moves it on while its clock stands
     shots.take(handler, "paused")
     handler.goto("/queue")  # the queue shows it paused, with no countdown
     expect(handler.locator(f"tr[data-number='{number}']")).to_contain_text("paused")
