@@ -126,8 +126,8 @@ def fired_today(desk: Desk, now: datetime, ui_base: str, limit: int = 500, *,
 
 def _action(kind: str, detail: Mapping[str, Any]) -> str:
     """What firing it did, as desk.timers.fire_timer names it."""
-    if kind == "escalation":
-        return str(detail.get("action", kind))
+    if "action" in detail:  # a rung, a repeat, a promise, a referral, a progress update
+        return str(detail["action"])
     if kind == "evidence_deadline":
         return str(detail.get("on_expiry", kind))
     return "breached" if kind == "stage_deadline" else kind

@@ -259,6 +259,11 @@ FIRING: dict[Kind, Firing] = {
 }
 
 
+# The kinds that escalate when they fire: an Escalated event on the record, and for Prefect one
+# complaint.escalated event each (flows.publish), as a ladder's rung.
+ESCALATING = frozenset(kind.value for kind, firing in FIRING.items() if firing is _escalate)
+
+
 def fire_timer(loaded: Loaded, timer: Any, directory: Directory, now: datetime) -> Fired:
     """Applies one due timer to its complaint (in memory; the caller saves and commits)."""
     c = loaded.complaint

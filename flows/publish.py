@@ -15,14 +15,17 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 
 from desk.lanes import Lane, Schedule
-from desk.timers import Fired
+from desk.timers import ESCALATING, Fired
 from flows.access import ZONE, local_second
 
 ESCALATED = "complaint.escalated"
 CALLBACK_DUE = "complaint.callback-due"
 # What each fired kind is called in a sentence: `2 escalated, 1 breached`.
 VERBS = {"escalation": "escalated", "stage_deadline": "breached", "evidence_deadline": "evidence window closed",
-         "revisit": "callback due", "revisit_expiry": "unreached after the last callback"}
+         "revisit": "callback due", "revisit_expiry": "unreached after the last callback",
+         "pause_cap": "resumed after the pause cap", "promise_reminder": "promise reminder",
+         "promise_due": "promise broken", "referral_due": "referral unanswered",
+         "progress_due": "progress update missed", "repeat": "escalated again"}
 
 
 def rows_of(fired: list[Fired]) -> list[dict[str, Any]]:
@@ -70,8 +73,8 @@ def publish_sweep(lane: Lane, fired: list[Fired], swept_at: datetime) -> None:
                                           f"{local_second(swept_at)}.", key=key,
                                  description=f"{title_of(lane, fired, swept_at)}")
     for f in fired:
-        if f.kind in ("escalation", "revisit"):
-            emit_event(event=ESCALATED if f.kind == "escalation" else CALLBACK_DUE,
+        if f.kind in ESCALATING or f.kind == "revisit":
+            emit_event(event=ESCALATED if f.kind in ESCALATING else CALLBACK_DUE,
                        resource=resource_of(f), payload=payload_of(f))
 
 

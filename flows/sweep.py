@@ -18,7 +18,7 @@ from prefect.states import Failed
 
 from desk.errors import DeskError
 from desk.lanes import Lane
-from desk.timers import Fired
+from desk.timers import ESCALATING, Fired
 from flows.access import failed, local_second, notifier, open_desk, rename_run
 from flows.publish import publish_schedule, publish_sweep, summary_of, title_of
 
@@ -72,7 +72,7 @@ def sweep(lane: Lane, limit: int, batch: int) -> dict[str, int] | State:
     look_ahead(lane)
     logger.info("%s", summary_of(lane, fired, swept_at, sent, undelivered))
     rename_run(title_of(lane, fired, swept_at))
-    return {"fired": len(fired), "escalations": sum(1 for f in fired if f.kind == "escalation"),
+    return {"fired": len(fired), "escalations": sum(1 for f in fired if f.kind in ESCALATING),
             "callbacks": sum(1 for f in fired if f.kind == "revisit"),
             "notifications_sent": sent, "notifications_failed": undelivered}
 

@@ -9,7 +9,7 @@ import pytest
 
 from desk.lanes import CALLBACK_KINDS, ESCALATION_KINDS, Kind
 from desk.store.tables import PENDING_CALLBACKS, PENDING_ESCALATIONS
-from desk.timers import FIRING
+from desk.timers import ESCALATING, FIRING
 from desk.views import clock_rules
 from policies import PolicyError, load_policy, shipped_policy
 from policies.policy import SHIPPED
@@ -76,3 +76,10 @@ def test_explain_says_how_each_clock_works_for_the_tier() -> None:
     assert important[0].startswith("pause: investigate, resolve may stop their clock")
     assert any(r.startswith("progress: ") and "every 2 working days" in r for r in important)
     assert not any(r.startswith("progress: ") for r in urgent)
+
+
+def test_every_kind_that_fires_has_words_in_a_sweeps_title_and_the_escalating_ones_reach_prefect() -> None:
+    from flows.publish import VERBS
+
+    assert set(VERBS) == {k.value for k in Kind}
+    assert {"escalation", "repeat", "promise_due", "referral_due", "progress_due"} == ESCALATING
