@@ -469,14 +469,17 @@ class Desk:
     def complaint_page(self, number: str, now: datetime, *, reader: str, reveal: bool = False,
                        via: str = "console") -> tuple[views.ComplaintView, list[str]]:
         """The complaint as a person works it: the page, and the verbs this person may take in its
-        state (the machine's allowed triggers that the policy's permissions grant them). A verb's
-        own conditions (findings before resolving...) are the machine's to check when it is asked."""
+        state (the machine's allowed triggers that the policy's permissions grant them), deciding
+        only what is asked of them (an approval, an extension, a referral). A verb's own conditions
+        (findings before resolving...) are the machine's to check when it is asked."""
         actions: list[str] = []
 
         def may_take(c: Complaint, source: str | None, policy: Policy) -> None:
             # Paused, nothing may change its state but an exit; a verb with nothing to act on is not offered.
             open_now = set(allowed_triggers(c.family, c.status) if c.paused is None
                            else allowed_while_paused(c.family, c.status)) - {"resume" if c.paused is None else "pause"}
+            if not any(a.status == "pending" and reader in a.deciders for a in c.approvals):
+                open_now -= {"approve", "decline_approval"}
             if not any(e.status == "pending" for e in c.extensions):
                 open_now -= {"approve_extension", "decline_extension"}
             if not any(r.answered_at is None and reader in r.people for r in c.referrals):

@@ -96,8 +96,6 @@ def _page(request: Request, number: str, who: Signed, status: int = 200, reveal:
         return render(request, "problem.html", who, 404, title="not_found", message=str(missing))
     except NotPermitted as refused:
         return render(request, "problem.html", who, 403, title="forbidden", message=str(refused))
-    asked_of_me = any(a.status == "pending" and who.person in (a.approver, a.cosigner) for a in view.approvals)
-    actions = [a for a in actions if asked_of_me or a not in ("approve", "decline")]  # nothing to decide
     # What the family's policy lets a complaint wait for, offered as suggestions (the desk decides).
     suggest = {"pause": {"reason": ctx.desk.book.current(view.family).spec.pause.reasons}}
     page = render(request, "complaint.html", who, status, c=view, actions=actions, forms=FORMS, verbs=BY_NAME,

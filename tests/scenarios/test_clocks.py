@@ -227,7 +227,9 @@ def test_an_extension_asked_after_the_deadline_is_refused_one_asked_before_is_gr
                            reason="绿化公司下周才能来", new_due=at("2026-12-01 18:00"))
     with pytest.raises(Exception, match=r"zhang-li may not approve_extension .*\(extension.approvers\) allows"):
         desk.approve_extension(early, actor="zhang-li", now=at("2026-11-25 10:05"), extension=1)
+    assert "approve-extension" in desk.complaint_page(early, at("2026-11-25 10:05"), reader="he-ping")[1]
     desk.approve_extension(early, actor="he-ping", now=at("2026-11-25 11:00"), extension=1, note="同意")
+    assert "approve-extension" not in desk.complaint_page(early, at("2026-11-25 11:00"), reader="he-ping")[1]
 
     view = desk.read_complaint(early, at("2026-11-25 11:00"), reader="li-na")
     resolve = next(d for d in view.deadlines if d.stage == "resolve")
@@ -302,6 +304,9 @@ def test_a_referral_answered_late_escalates_and_the_owner_stays_accountable(tmp_
     desk.refer(number, actor="zhang-li", now=at("2026-11-23 14:00"), to="department_head",
                reason="业主要求更换整片草坪，超出我的权限")
     assert owed(desk, number) == [("referral", "he-ping")]  # told at once, with the verb
+    # The complaint page offers the answer to the leader asked, and to nobody else.
+    assert "answer-referral" in desk.complaint_page(number, at("2026-11-23 14:05"), reader="he-ping")[1]
+    assert "answer-referral" not in desk.complaint_page(number, at("2026-11-23 14:05"), reader="zhang-li")[1]
 
     assert not desk.fire_due_timers(at("2026-11-23 17:59"))
     fired = desk.fire_due_timers(at("2026-11-23 18:00"))  # 4 working hours after 14:00
