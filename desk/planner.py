@@ -6,12 +6,14 @@ can, without replaying the complaint's history:
 
 - a move into a state finishes the timers that state meets (their `met_by`, or every one when
   the complaint leaves the lifecycle) and starts the stages that count from it (policy stages'
-  `from`), with their ladders; entering `fed_back` starts the callbacks (回访);
+  `from`), with their ladders; entering `fed_back` starts the callbacks (回访), and a callback
+  that did not reach the complainant ends its attempt's timer;
+- the first classification times the stages that started before it, from when they started;
 - a pause holds its stages' timers, a resume moves them by the paused time;
 - a promise, a referral, a word of progress changes only the timers they own.
 
-Where the event changes what every deadline is measured against (a classification, a new
-round, a reclassification, a granted extension, a recorded callback) or comes from a sweep,
+Where the event changes what every deadline is measured against (a new round, a change of type
+or tier, a granted extension) or comes from a sweep,
 it reconciles with what a replay of the history calls for (desk.timers.wanted). A property
 test (tests/integration/test_pause_properties.py) holds both ways to a replay from scratch.
 """
@@ -31,8 +33,7 @@ from states import TERMINAL, Complaint, DomainEvent
 HELD_KINDS = (Kind.STAGE_DEADLINE, Kind.ESCALATION, Kind.EVIDENCE_DEADLINE)  # what a pause holds of a stage
 DERIVED_KINDS = (Kind.PROMISE_REMINDER, Kind.PROMISE_DUE, Kind.REFERRAL_DUE, Kind.PROGRESS_DUE, Kind.PAUSE_CAP)
 # Triggers after which every deadline is worked out again from the history.
-REPLAYED = frozenset({"classify", "reclassify", "dispatch", "reapply_policy", "reopen", "appeal",
-                      "approve_extension", "record_revisit"})
+REPLAYED = frozenset({"reclassify", "dispatch", "reapply_policy", "reopen", "appeal", "approve_extension"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,15 +120,39 @@ class _Diff:
 def plan(policy: Policy, c: Complaint, stored: Sequence[Timer], event: DomainEvent | None) -> TimerDiff:
     """What `event` (the complaint's newest, already applied to `c`) does to its `stored` timers.
     No event (a sweep fired timers): reconcile with what the history calls for."""
-    if event is None or event.trigger in REPLAYED or any(e.status == "granted" for e in c.extensions):
+    first_classification = event is not None and event.trigger == "classify" and \
+        sum(1 for e in c.events if e.trigger == "classify") == 1
+    if event is None or event.trigger in REPLAYED or any(e.status == "granted" for e in c.extensions) \
+            or (event.trigger == "classify" and not first_classification):
         return reconcile(policy, c, stored)
     diff = _Diff()
+    if first_classification:
+        _classified(policy, c, stored, event, diff)
     if event.dest != event.source:
         _moved_into(policy, c, stored, event, diff)
     else:
         _pauses(policy, c, stored, diff)
+        _callbacks(policy, c, stored, diff)
     _derived(policy, c, stored, diff)
     return diff.frozen()
+
+
+def _classified(policy: Policy, c: Complaint, stored: Sequence[Timer], event: DomainEvent, diff: _Diff) -> None:
+    """Type and tier are known: the stages whose clock started before, at the first entry into
+    their `from` state, are timed now from that moment, unless met since (policies.tracking); the
+    open timers move to the tier's lane."""
+    entered = [(e.dest, e.at) for e in c.events if e.source != e.dest]
+    keys = {t.key for t in stored}
+    for stage, spec in policy.spec.stages.items():
+        began = next((when for state, when in entered[:-1] if state == spec.from_), None)
+        if began is None or (Kind.STAGE_DEADLINE, stage, 0, c.round) in keys \
+                or (Kind.EVIDENCE_DEADLINE, stage, 0, c.round) in keys:
+            continue
+        if any(when >= began and (state in spec.until or state in TERMINAL) for state, when in entered):
+            continue  # met already (a dispatch before classification, an acknowledgement by it)
+        diff.planned(_stage_timers(policy, c, stage, began))
+    lane = lane_tier(c.tier)
+    diff.move += [Moved(t.id, tier=lane) for t in stored if t.done_at is None and t.tier != lane]
 
 
 def _moved_into(policy: Policy, c: Complaint, stored: Sequence[Timer], event: DomainEvent, diff: _Diff) -> None:
@@ -139,25 +164,38 @@ def _moved_into(policy: Policy, c: Complaint, stored: Sequence[Timer], event: Do
         return
     keys = {t.key for t in stored}
     for stage, spec in policy.spec.stages.items():
-        if spec.from_ != dest or (Kind.STAGE_DEADLINE, stage, 0, c.round) in keys \
-                or (Kind.EVIDENCE_DEADLINE, stage, 0, c.round) in keys:
-            continue
-        deadline = policy.deadline(c.type, c.tier, stage, event.at)
-        if deadline is None:
-            continue
-        met_by = list(deadline.met_by)
-        if deadline.on_expiry:
-            diff.planned({(Kind.EVIDENCE_DEADLINE, stage, 0, c.round): {
-                "due_at": deadline.due_at, "met_by": met_by, "detail": {"on_expiry": deadline.on_expiry}}})
-            continue
-        rows: dict[Key, dict[str, Any]] = {(Kind.STAGE_DEADLINE, stage, 0, c.round): {
-            "due_at": deadline.due_at, "met_by": met_by, "detail": {"basis": deadline.basis}}}
-        for step in policy.ladder(c.tier, deadline, event.at):
-            rows[(Kind.ESCALATION, stage, step.level, c.round)] = {
-                "due_at": step.due_at, "met_by": met_by,
-                "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
-        diff.planned(rows)
+        if spec.from_ == dest and (Kind.STAGE_DEADLINE, stage, 0, c.round) not in keys \
+                and (Kind.EVIDENCE_DEADLINE, stage, 0, c.round) not in keys:
+            diff.planned(_stage_timers(policy, c, stage, event.at))
     diff.planned({k: row for k, row in callbacks(policy, c).items() if k not in keys})
+
+
+def _stage_timers(policy: Policy, c: Complaint, stage: str, started_at: datetime) -> dict[Key, dict[str, Any]]:
+    """A stage's deadline from `started_at` and its ladder (an evidence window has no ladder: its
+    expiry is a step of the lifecycle); nothing when the policy does not time it here."""
+    deadline = policy.deadline(c.type, c.tier, stage, started_at)
+    if deadline is None:
+        return {}
+    met_by = list(deadline.met_by)
+    if deadline.on_expiry:
+        return {(Kind.EVIDENCE_DEADLINE, stage, 0, c.round): {
+            "due_at": deadline.due_at, "met_by": met_by, "detail": {"on_expiry": deadline.on_expiry}}}
+    rows: dict[Key, dict[str, Any]] = {(Kind.STAGE_DEADLINE, stage, 0, c.round): {
+        "due_at": deadline.due_at, "met_by": met_by, "detail": {"basis": deadline.basis}}}
+    for step in policy.ladder(c.tier, deadline, started_at):
+        rows[(Kind.ESCALATION, stage, step.level, c.round)] = {
+            "due_at": step.due_at, "met_by": met_by,
+            "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
+    return rows
+
+
+def _callbacks(policy: Policy, c: Complaint, stored: Sequence[Timer], diff: _Diff) -> None:
+    """A callback recorded without reaching the complainant uses up its attempt: its timer ends."""
+    want = callbacks(policy, c)
+    keys = {t.key for t in stored}
+    diff.planned({k: row for k, row in want.items() if k not in keys})
+    diff.finish += [t.id for t in stored if t.kind in (Kind.REVISIT, Kind.REVISIT_EXPIRY) and t.done_at is None
+                    and t.key not in want]
 
 
 def _derived(policy: Policy, c: Complaint, stored: Sequence[Timer], diff: _Diff) -> None:
