@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from desk.lanes import Kind, lane_tier
-from desk.timers import Key, callbacks, derived, wanted
+from desk.timers import Key, callbacks, derived, stage_rows, wanted
 from policies import Policy
 from states import TERMINAL, Complaint, DomainEvent
 
@@ -171,22 +171,9 @@ def _moved_into(policy: Policy, c: Complaint, stored: Sequence[Timer], event: Do
 
 
 def _stage_timers(policy: Policy, c: Complaint, stage: str, started_at: datetime) -> dict[Key, dict[str, Any]]:
-    """A stage's deadline from `started_at` and its ladder (an evidence window has no ladder: its
-    expiry is a step of the lifecycle); nothing when the policy does not time it here."""
+    """A stage's deadline from `started_at` with its ladder; nothing when the policy does not time it here."""
     deadline = policy.deadline(c.type, c.tier, stage, started_at)
-    if deadline is None:
-        return {}
-    met_by = list(deadline.met_by)
-    if deadline.on_expiry:
-        return {(Kind.EVIDENCE_DEADLINE, stage, 0, c.round): {
-            "due_at": deadline.due_at, "met_by": met_by, "detail": {"on_expiry": deadline.on_expiry}}}
-    rows: dict[Key, dict[str, Any]] = {(Kind.STAGE_DEADLINE, stage, 0, c.round): {
-        "due_at": deadline.due_at, "met_by": met_by, "detail": {"basis": deadline.basis}}}
-    for step in policy.ladder(c.tier, deadline, started_at):
-        rows[(Kind.ESCALATION, stage, step.level, c.round)] = {
-            "due_at": step.due_at, "met_by": met_by,
-            "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
-    return rows
+    return {} if deadline is None else stage_rows(policy, c.tier, deadline, c.round, started_at)
 
 
 def _callbacks(policy: Policy, c: Complaint, stored: Sequence[Timer], diff: _Diff) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from desk.directory import SYSTEM, Directory
 from desk.lanes import Kind, lane_tier
 from desk.store.repository import Loaded
 from policies import Policy
+from policies.policy import StageDeadline
 from policies.tracking import StageStatus, stage_report
 from states import TERMINAL, Complaint, fire
 
@@ -48,24 +50,35 @@ def wanted(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]]
         if status.met_at is not None:
             continue
         d = status.deadline
-        met_by = list(d.met_by)
-        if d.on_expiry:
-            rows[("evidence_deadline", d.stage, 0, status.round)] = {
-                "due_at": d.due_at, "met_by": met_by, "detail": {"on_expiry": d.on_expiry}}
-            continue
         key = (Kind.STAGE_DEADLINE, d.stage, 0, status.round)
-        rows[key] = {"due_at": d.due_at, "met_by": met_by, "detail": {"basis": d.basis}}
-        if key in stored:  # its ladder was written with it
-            rows.update((k, {}) for k in stored if k[0] == Kind.ESCALATION and (k[1], k[3]) == (d.stage, status.round))
-            rows.update(_repeats(policy, c, status.stage, status.round, stored, met_by))
-            continue
+        written = key in stored  # its ladder was written with it
         # A deadline moved by ended pauses keeps the ladder it had, moved with it (as stored rungs are).
-        for step in policy.ladder(c.tier, status.unshifted or d, status.started_at):
-            rows[(Kind.ESCALATION, d.stage, step.level, status.round)] = {
-                "due_at": status.shifted(policy, step.due_at, d.basis), "met_by": met_by,
-                "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
+        rows.update(stage_rows(policy, c.tier, d, status.round, status.started_at, ladder=not written,
+                               ladder_on=status.unshifted, moved=partial(status.shifted, policy, basis=d.basis)))
+        if written and not d.on_expiry:
+            rows.update((k, {}) for k in stored if k[0] == Kind.ESCALATION and (k[1], k[3]) == (d.stage, status.round))
+            rows.update(_repeats(policy, c, status.stage, status.round, stored, list(d.met_by)))
     rows.update(derived(policy, c))
     rows.update(callbacks(policy, c))
+    return rows
+
+
+def stage_rows(policy: Policy, tier: str | None, d: StageDeadline, round_: int, started_at: datetime, *,
+               ladder: bool = True, ladder_on: StageDeadline | None = None,
+               moved: Callable[[datetime], datetime] | None = None) -> dict[Key, dict[str, Any]]:
+    """The rows of one stage deadline: the deadline and, unless `ladder` is off, its escalation
+    rungs, placed on `ladder_on` (the deadline before pauses moved it) and `moved` as it was. An
+    evidence window has no ladder: its expiry is a step of the lifecycle."""
+    met_by = list(d.met_by)
+    if d.on_expiry:
+        return {(Kind.EVIDENCE_DEADLINE, d.stage, 0, round_): {
+            "due_at": d.due_at, "met_by": met_by, "detail": {"on_expiry": d.on_expiry}}}
+    rows: dict[Key, dict[str, Any]] = {(Kind.STAGE_DEADLINE, d.stage, 0, round_): {
+        "due_at": d.due_at, "met_by": met_by, "detail": {"basis": d.basis}}}
+    for step in policy.ladder(tier, ladder_on or d, started_at) if ladder else ():
+        rows[(Kind.ESCALATION, d.stage, step.level, round_)] = {
+            "due_at": moved(step.due_at) if moved else step.due_at, "met_by": met_by,
+            "detail": {"action": step.action, "notify": list(step.notify), "offset": step.offset}}
     return rows
 
 
