@@ -66,5 +66,8 @@ def act(page: Any, verb: str, **fields: str) -> None:
     """Opens a verb's form on the complaint page, fills it and sends it."""
     page.locator(f"#action-{verb} summary").click()
     fill(page, verb, **fields)
-    page.locator(f"#do-{verb}").click()
-    page.wait_for_load_state("networkidle")
+    sent = page.locator(f"#do-{verb}").element_handle()
+    sent.click()
+    # htmx swaps the body in place: no navigation, so "networkidle" may be reached before the
+    # request starts. The answer has arrived once the button that sent it has left the page.
+    page.wait_for_function("button => !button.isConnected", arg=sent)
