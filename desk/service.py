@@ -64,6 +64,9 @@ CLAIM_LEASE = timedelta(minutes=15)
 # The furthest an extension or a promise may reach: a deadline years away is a typing mistake, and
 # placing its ladder in working time would walk the calendar day by day for as long.
 LONGEST_WAIT = timedelta(days=366)
+# The events that put something to a leader, or answer it, and what they put (desk.store.asks).
+ASKING = {"Referred": "referral", "ReferralAnswered": "referral", "ExtensionRequested": "extension",
+          "ExtensionApproved": "extension", "ExtensionDeclined": "extension"}
 
 
 @dataclass(frozen=True)
@@ -839,6 +842,8 @@ class Desk:
                 stored = [Timer.of(row) for row in uow.timers.keys_of(loaded.id)]
                 uow.timers.apply([(loaded.id, c.tier, plan(policy, c, stored, event))], now)
                 uow.outbox.add(owed)
+                if event.name in ASKING:
+                    self._keep_asks(uow, loaded, policy, event, now)
                 version = uow.complaints.save(loaded, now)
                 uow.commit()
         except (DeskError, ComplaintError) as refusal:
@@ -857,6 +862,10 @@ class Desk:
             told.append(Fired(c.number, c.family.value, c.tier, c.type, "referral", "referral",
                               int(str(event.data["referral"])), "referral", tuple(c.referrals[-1].people), now,
                               timedelta(0)))
+        elif event.name == "ExtensionRequested":
+            told.append(Fired(c.number, c.family.value, c.tier, c.type, "extension", str(event.data["stage"]),
+                              int(str(event.data["extension"])), "extension_requested",
+                              tuple(self._deciders_of_extension(policy, c)), now, timedelta(0)))
         for due in escalations_for(policy, c, event):
             notified = tuple(self.directory.people_for(list(due.notify), c))
             fire(c, "escalate", actor=SYSTEM, at=now, stage=due.stage, level=due.level, action=due.action,
@@ -865,6 +874,31 @@ class Desk:
                               due.action, notified, now, timedelta(0)))
         return [row for fired in told
                 for row in notifications(loaded.id, fired, now, send_at=policy.notice_time(c.tier, now))]
+
+    def _deciders_of_extension(self, policy: Policy, c: Complaint) -> list[str]:
+        """Who is asked to decide an extension: the people of the first of extension.approvers
+        that has any (the department head before the duty manager before the general manager).
+        Any approver may still decide; the nearest leader is the one told and queued."""
+        for role in policy.spec.extension.approvers:
+            people = self.directory.people_for([role], c)
+            if people:
+                return people
+        return []
+
+    def _keep_asks(self, uow: UnitOfWork, loaded: Loaded, policy: Policy, event: DomainEvent, now: datetime) -> None:
+        """Puts a referral or an extension in the queues of the leaders asked, and takes it out
+        of them all once it is answered or decided."""
+        c, kind = loaded.complaint, ASKING[event.name]
+        number = int(str(event.data[kind]))
+        if event.name == "Referred":
+            asked, about = list(c.referrals[-1].people), c.referrals[-1].to
+        elif event.name == "ExtensionRequested":
+            asked, about = self._deciders_of_extension(policy, c), str(event.data["stage"])
+        else:
+            uow.asks.answer(loaded.id, kind, number, now)
+            return
+        uow.asks.open({"complaint_id": loaded.id, "kind": kind, "ask_no": number, "person": person, "about": about,
+                       "asked_by": event.actor, "asked_at": now} for person in asked)
 
     def _record_refusal(self, asked: Loaded, trigger: str, actor: str, now: datetime,
                         refusal: DeskError | ComplaintError) -> None:

@@ -360,11 +360,24 @@ class TaskApproval(View):
     requested_at: datetime
 
 
+class TaskAsk(View):
+    """A referral to answer or an extension to decide, asked of this person and still open."""
+
+    number: str
+    tier: str | None
+    kind: str  # referral | extension
+    ask: int  # its number on the complaint (answer-referral --referral N, approve-extension --extension N)
+    about: str  # the stage to extend; whom the referral was made to (a role or this person)
+    asked_by: str
+    asked_at: datetime
+
+
 class Tasks(View):
     person: str
     complaints: list[TaskComplaint]
     callbacks: list[TaskCallback]
     approvals: list[TaskApproval]
+    asks: list[TaskAsk]
 
 
 class BoardCount(View):
@@ -574,7 +587,8 @@ def list_page(desk: Desk, filters: Filters, now: datetime) -> Page:
 
 def tasks(desk: Desk, person: str, now: datetime) -> Tasks:
     """What waits on `person`: complaints they own or handle (soonest deadline first), callbacks
-    due where the family's policy gives callbacks to them, approvals asked of them."""
+    due where the family's policy gives callbacks to them, approvals, referrals and extensions asked
+    of them."""
     desk.directory.require(person)
     roles = desk.directory.roles_of(person)
     callback_roles: dict[str, list[str]] = {}
@@ -594,6 +608,8 @@ def tasks(desk: Desk, person: str, now: datetime) -> Tasks:
         approvals=[TaskApproval(number=r["number"], approval=r["approval_no"], action=r["action"], amount=r["amount"],
                                 requested_by=r["requested_by"], requested_at=r["requested_at"])
                    for r in data["approvals"]],
+        asks=[TaskAsk(number=r["number"], tier=r["tier"], kind=r["kind"], ask=r["ask_no"], about=r["about"],
+                      asked_by=r["asked_by"], asked_at=r["asked_at"]) for r in data["asks"]],
     )
 
 

@@ -152,14 +152,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @reports_errors
     def tasks(as_: Annotated[str | None, typer.Option("--as", help=AS_HELP)] = None, as_json: Json = False) -> None:
-        """What is waiting on me: complaints I handle or own, callbacks due, approvals asked of me."""
+        """What is waiting on me: complaints I handle or own, callbacks due, approvals, referrals and
+        extensions asked of me."""
         desk = open_desk()
         data = desk.tasks(actor(as_), now())
         if as_json:
             print_json(data.model_dump(mode="json"))
             return
         console.print(f"[bold]{data.person}[/]: {len(data.complaints)} complaint(s), {len(data.callbacks)} "
-                      f"callback(s), {len(data.approvals)} approval(s) waiting", highlight=False)
+                      f"callback(s), {len(data.approvals)} approval(s), {len(data.asks)} referral(s) or extension(s) "
+                      "waiting", highlight=False)
         for r in data.complaints:
             flag = " [red]overdue[/]" if r.overdue else ""
             console.print(f"  {r.number} {r.status} ({r.role}) next due "
@@ -170,6 +172,10 @@ def register(app: typer.Typer) -> None:
         for a in data.approvals:
             console.print(f"  approve {a.number} #{a.approval} {a.action} {a.amount or ''} "
                           f"asked by {a.requested_by}", highlight=False)
+        for k in data.asks:
+            verb = "answer-referral --referral" if k.kind == "referral" else "approve-extension --extension"
+            console.print(f"  {verb} {k.ask} {k.number} ({k.about}) asked by {k.asked_by} "
+                          f"{_local(k.asked_at, desk.zone_of(None))}", highlight=False)
 
     @app.command()
     @reports_errors

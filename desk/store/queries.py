@@ -12,6 +12,7 @@ from sqlalchemy import Connection, and_, exists, func, or_, select
 from desk.lanes import Lane, Schedule
 from desk.store.repository import in_lane
 from desk.store.tables import approvals as A
+from desk.store.tables import asks as K
 from desk.store.tables import complainants as P
 from desk.store.tables import complaints as C
 from desk.store.tables import events as E
@@ -122,7 +123,8 @@ def board(db: Connection, now: datetime) -> dict[str, Any]:
 
 
 def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now: datetime) -> dict[str, Any]:
-    """What waits on `person`: complaints they handle or own, callbacks due, approvals asked of them.
+    """What waits on `person`: complaints they handle or own, callbacks due, approvals, referrals and
+    extensions asked of them.
     `callback_roles` maps a family to the roles that person has for callbacks (first_responder, quality_team...)."""
     mine = db.execute(
         select(C.c.number, C.c.family, C.c.tier, C.c.status, C.c.handler, C.c.first_responder,
@@ -156,12 +158,20 @@ def tasks(db: Connection, person: str, callback_roles: dict[str, list[str]], now
     ).mappings().all()
     approvals = [{k: v for k, v in r.items() if k != "signed_by"} for r in asked
                  if person not in (r["signed_by"] or [])]  # signed already: waiting for the other
+    # Referrals to answer and extensions to decide: few per leader, found by the (person, answered_at) index.
+    put = db.execute(
+        select(C.c.number, C.c.tier, K.c.kind, K.c.ask_no, K.c.about, K.c.asked_by, K.c.asked_at)
+        .join(C, C.c.id == K.c.complaint_id)
+        .where(and_(K.c.person == person, K.c.answered_at.is_(None), OPEN))
+        .order_by(K.c.asked_at)
+    ).mappings().all()
     return {
         # Row._asdict, not dict(RowMapping): the latter builds the row's keys anew for each row,
         # which was most of a 2,500-complaint queue's time.
         "complaints": sorted((r._asdict() for r in mine), key=lambda r: (r["next_due"] is None, r["next_due"] or now)),
         "callbacks": sorted(callbacks, key=lambda r: r["due_at"]),
         "approvals": approvals,
+        "asks": [dict(r) for r in put],
     }
 
 

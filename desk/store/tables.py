@@ -245,6 +245,24 @@ unmaskings = Table(
     Column("via", String(16), nullable=False),  # cli | api | console
 )
 
+# What an owner asked of a leader and is not answered yet (a referral, an extension to decide),
+# one row per person asked: the leader's queue lists theirs. The complaint's record keeps the
+# ask itself; this is its index by person, closed when the answer or the decision is recorded.
+asks = Table(
+    "asks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # referral | extension
+    Column("ask_no", Integer, nullable=False),  # the referral's or the extension's number on the record
+    Column("person", String(64), nullable=False),  # a person id from the directory
+    Column("about", String(64), nullable=False),  # the stage to extend; whom the referral was to
+    Column("asked_by", String(64), nullable=False),
+    Column("asked_at", UTCDateTime(), nullable=False),
+    Column("answered_at", UTCDateTime()),
+    Index(None, "person", "answered_at"),
+    Index(None, "complaint_id", "kind", "ask_no"),
+)
+
 # A trigger the desk said no to (wrong state, no authority, a stale version): who asked
 # for what, when, and the reason they were given. Kept apart from `events`, which holds only
 # what happened, so a refusal never changes the complaint or its version.

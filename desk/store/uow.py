@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from desk.errors import DatabaseUnavailable
 from desk.store.access import Tokens, Unmaskings
+from desk.store.asks import Asks
 from desk.store.engine import READ_ONLY
 from desk.store.prepared import Statements
 from desk.store.refusals import Refusals
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.timers = Timers(self.connection, statements)
         self.outbox = Outbox(self.connection, statements)
         self.refusals = Refusals(self.connection)
+        self.asks = Asks(self.connection)
         self.tokens = Tokens(self.connection)
         self.unmaskings = Unmaskings(self.connection)
         return self

@@ -106,3 +106,32 @@ def test_a_refused_field_is_named_next_to_it_and_nothing_changes(console: ApiSer
     assert agent.url.endswith(f"/complaints/{number}")
     agent.reload()  # the address bar shows the complaint, not the action's POST-only URL
     expect(agent.locator("#state")).to_have_text("received")
+
+
+def test_a_leader_finds_a_referral_in_the_queue_and_answers_it(console: ApiServer, signed_in: Any) -> None:
+    """Seed 000: 如果自己确实无法解决顾客投诉，则立即引荐给上层领导解决. The handler refers from the
+    complaint page; the department head finds it under what is asked of them, answers it from the
+    complaint's page, and it leaves their queue; the handler still owns the complaint."""
+    agent = signed_in("xiao-yu")
+    number = file_one(agent, family="property", channel="phone", name="李女士", phone="13912345678",
+                      description="草坪被车压坏一大片", location="5号楼", request="整片补种")
+    act(agent, "classify", type="greening_neglected")
+    act(agent, "assign", handler="zhang-li")
+
+    handler = signed_in("zhang-li")
+    handler.goto(f"/complaints/{number}")
+    act(handler, "refer", to="department_head", reason="整片补种超出我的权限")
+    expect(handler.locator("#action-answer-referral")).to_have_count(0)  # the answer is the leader's
+
+    head = signed_in("he-ping")
+    head.goto("/queue")
+    asked = head.locator(f"#asks tr[data-number='{number}']")
+    expect(asked).to_contain_text("department_head")
+    expect(asked).to_contain_text("zhang-li")
+    asked.locator("a").click()
+    head.wait_for_url(f"**/complaints/{number}")
+    act(head, "answer-referral", referral="1", answer="同意补种，费用由物业承担")
+    expect(head.locator("#referrals")).to_contain_text("同意补种")
+    head.goto("/queue")
+    expect(head.locator(f"#asks tr[data-number='{number}']")).to_have_count(0)
+    expect(handler.locator("#handler")).to_have_text("zhang-li")

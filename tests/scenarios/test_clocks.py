@@ -225,11 +225,16 @@ def test_an_extension_asked_after_the_deadline_is_refused_one_asked_before_is_gr
 
     desk.request_extension(early, actor="zhang-li", now=at("2026-11-25 10:00"), stage="resolve",
                            reason="绿化公司下周才能来", new_due=at("2026-12-01 18:00"))
+    # The nearest leader the policy names (extension.approvers: the department head first) is told
+    # at once and finds it in their queue, with what to type to decide it.
+    assert owed(desk, early) == [("extension", "he-ping")]
+    assert asked_of(desk, "he-ping", "2026-11-25 10:05") == [(early, "extension", 1, "resolve", "zhang-li")]
     with pytest.raises(Exception, match=r"zhang-li may not approve_extension .*\(extension.approvers\) allows"):
         desk.approve_extension(early, actor="zhang-li", now=at("2026-11-25 10:05"), extension=1)
     assert "approve-extension" in desk.complaint_page(early, at("2026-11-25 10:05"), reader="he-ping")[1]
     desk.approve_extension(early, actor="he-ping", now=at("2026-11-25 11:00"), extension=1, note="同意")
     assert "approve-extension" not in desk.complaint_page(early, at("2026-11-25 11:00"), reader="he-ping")[1]
+    assert asked_of(desk, "he-ping", "2026-11-25 11:00") == []  # decided: out of the queue
 
     view = desk.read_complaint(early, at("2026-11-25 11:00"), reader="li-na")
     resolve = next(d for d in view.deadlines if d.stage == "resolve")
@@ -254,6 +259,11 @@ def test_an_extension_asked_after_the_deadline_is_refused_one_asked_before_is_gr
 def escalated(desk: Desk, number: str) -> list[tuple[str, int, str]]:
     view = desk.read_complaint(number, at("2026-12-31 00:00"), reader="li-na")
     return [(e.stage, e.level, e.action) for e in view.escalations]
+
+
+def asked_of(desk: Desk, person: str, when: str) -> list[tuple[str, str, int, str, str]]:
+    """What a leader's queue lists as asked of them: referrals to answer, extensions to decide."""
+    return [(k.number, k.kind, k.ask, k.about, k.asked_by) for k in desk.tasks(person, at(when)).asks]
 
 
 def owed(desk: Desk, number: str) -> list[tuple[str, str]]:
@@ -307,6 +317,8 @@ def test_a_referral_answered_late_escalates_and_the_owner_stays_accountable(tmp_
     # The complaint page offers the answer to the leader asked, and to nobody else.
     assert "answer-referral" in desk.complaint_page(number, at("2026-11-23 14:05"), reader="he-ping")[1]
     assert "answer-referral" not in desk.complaint_page(number, at("2026-11-23 14:05"), reader="zhang-li")[1]
+    assert asked_of(desk, "he-ping", "2026-11-23 14:05") == [(number, "referral", 1, "department_head", "zhang-li")]
+    assert asked_of(desk, "ma-jing", "2026-11-23 14:05") == []  # asked of the head only, until it escalates
 
     assert not desk.fire_due_timers(at("2026-11-23 17:59"))
     fired = desk.fire_due_timers(at("2026-11-23 18:00"))  # 4 working hours after 14:00
@@ -318,6 +330,7 @@ def test_a_referral_answered_late_escalates_and_the_owner_stays_accountable(tmp_
     assert (referral.people, referral.answered_by, referral.answered_at) == (["he-ping"], "he-ping",
                                                                              at("2026-11-24 10:30"))
     assert escalated(desk, number) == [("referral", 1, "referral_unanswered")]
+    assert asked_of(desk, "he-ping", "2026-11-24 10:30") == []  # answered: out of the queue
     assert (view.first_responder, view.handler) == ("li-na", "zhang-li")  # 首诉负责制: nobody else owns it
     with pytest.raises(Exception, match="unanswered referral to you"):
         desk.answer_referral(number, actor="he-ping", now=at("2026-11-24 11:00"), referral=1, answer="again")
