@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from desk.lanes import Kind, lane_tier
-from desk.timers import Key, callbacks, derived, stage_rows, wanted
+from desk.timers import Key, callbacks, derived, repeating, stage_rows, wanted
 from policies import Policy
 from states import TERMINAL, Complaint, DomainEvent
 
@@ -224,10 +224,7 @@ def reconcile(policy: Policy, c: Complaint, stored: Sequence[Timer]) -> TimerDif
     held and released by its pauses, and those of a stage granted an extension moved to it."""
     diff = _Diff()
     released = _pauses(policy, c, stored, diff)
-    rows = {t.key: {"id": t.id, "kind": t.kind, "stage": t.stage, "level": t.level, "round": t.round,
-                    "due_at": released.get(t.id, t.due_at), "fired_at": t.fired_at, "done_at": t.done_at,
-                    "held_since": None if t.id in released else t.held_since}
-            for t in stored}
+    rows = _rows(stored, released)
     diff.move += _extended(policy, c, rows)
     want = wanted(policy, c, rows)
     diff.planned({k: row for k, row in want.items() if k not in rows})
@@ -236,6 +233,15 @@ def reconcile(policy: Policy, c: Complaint, stored: Sequence[Timer]) -> TimerDif
     lane = lane_tier(c.tier)
     diff.move += [Moved(t.id, tier=lane) for t in stored if t.done_at is None and t.key in want and t.tier != lane]
     return diff.frozen()
+
+
+def _rows(stored: Sequence[Timer], released: Mapping[int, datetime] | None = None) -> dict[Key, dict[str, Any]]:
+    """The stored timers as desk.timers.wanted reads them, those `released` from a pause at their new time."""
+    released = released or {}
+    return {t.key: {"id": t.id, "kind": t.kind, "stage": t.stage, "level": t.level, "round": t.round,
+                    "due_at": released.get(t.id, t.due_at), "fired_at": t.fired_at, "done_at": t.done_at,
+                    "held_since": None if t.id in released else t.held_since}
+            for t in stored}
 
 
 def _extended(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]]) -> list[Moved]:
@@ -273,11 +279,13 @@ def replan(policy: Policy, c: Complaint, stored: Sequence[Timer], now: datetime
     times stored under its old version (a manager re-applying a policy). Timers that already fired
     stay fired: an escalation that happened is history, whatever the new ladder says."""
     by_key = {t.key: t for t in stored}
-    want = wanted(policy, c)
+    want = {**wanted(policy, c), **repeating(policy, c, _rows(stored))}
     diff = _Diff()
     changes: list[Rescheduled] = []
     for key, row in want.items():
         timer = by_key.get(key)
+        if not row:
+            continue  # a repeat already planned: kept as it is
         if timer is None:
             changes.append(Rescheduled(*key, None, row["due_at"]))
             diff.planned({key: row})

@@ -140,6 +140,17 @@ def _repeats(policy: Policy, c: Complaint, stage: str, round_: int, stored: Mapp
     return repeats
 
 
+def repeating(policy: Policy, c: Complaint, stored: Mapping[Key, Mapping[str, Any]]) -> dict[Key, dict[str, Any]]:
+    """The repeats of every unmet stage whose repeating rung has fired, from the stored rungs and
+    repeats: a policy re-applied keeps a running chain where it is (one already planned stays as
+    it is), and it ends only if the new ladder repeats no more."""
+    rows: dict[Key, dict[str, Any]] = {}
+    for status in stage_report(policy, c, held_to(stored.values())):
+        if status.met_at is None and not status.deadline.on_expiry:
+            rows.update(_repeats(policy, c, status.stage, status.round, stored, list(status.deadline.met_by)))
+    return rows
+
+
 def _promised(policy: Policy, c: Complaint) -> dict[Key, dict[str, Any]]:
     """The time promised to the complainant, until contact or a resolution keeps it: the owner is
     reminded before it, and it escalates when it passes (seeds 000, 003; R15)."""

@@ -409,7 +409,19 @@ def test_a_censure_repeats_every_working_day_until_the_stage_is_met(tmp_path: Pa
     desk.classify(number, actor="li-na", now=at("2026-11-23 09:05"), type="cleaning_late")  # due Thu 26th 18:00
     desk.assign(number, actor="li-na", now=at("2026-11-23 09:10"), handler="zhang-li")
     censures = []
-    for day in ("2026-12-03", "2026-12-04", "2026-12-05", "2026-12-06", "2026-12-07"):
+    for day in ("2026-12-03", "2026-12-04"):
+        censures += [(f.kind, f.level, f.due_at) for f in desk.fire_due_timers(at(f"{day} 18:00"))
+                     if f.action == "censure"]
+    # On Saturday the manager publishes a new version and re-applies it: the censure already
+    # repeating goes on where it is; it neither starts again nor stops.
+    (folder / "property.yaml").write_text(text.replace('version: "2026.11-3"', 'version: "2026.11-repeat-2"'),
+                                          encoding="utf-8")
+    desk.engine.dispose()
+    desk = Desk.open(Settings(database_url=f"sqlite:///{tmp_path / 'desk.db'}", home=tmp_path, policy_dir=folder,
+                              user=None), now=at("2026-12-05 10:00"))
+    [reapplied] = desk.reapply_policy("property", actor="ma-jing", now=at("2026-12-05 10:00"), dry_run=False)
+    assert reapplied.number == number
+    for day in ("2026-12-05", "2026-12-06", "2026-12-07"):
         censures += [(f.kind, f.level, f.due_at) for f in desk.fire_due_timers(at(f"{day} 18:00"))
                      if f.action == "censure"]
     assert censures == [("escalation", 3, at("2026-12-03 18:00")), ("repeat", 1, at("2026-12-04 18:00")),
