@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from transitions import EventData, Machine, MachineError
@@ -90,11 +90,13 @@ def terminal_states() -> tuple[str, ...]:
 
 def allowed_triggers(family: Family | str, state: str) -> list[str]:
     """The triggers that exist in a state, in the order the lifecycle defines them."""
-    seen: dict[str, None] = {}
-    for move in FAMILY_MOVES[Family(family)]:
-        if state in move.sources:
-            seen.setdefault(move.trigger, None)
-    return list(seen)
+    return list(_allowed(Family(family), state))
+
+
+@cache
+def _allowed(family: Family, state: str) -> tuple[str, ...]:
+    # Every transition asks; the moves never change after import, so each answer is worked out once.
+    return tuple(dict.fromkeys(move.trigger for move in FAMILY_MOVES[family] if state in move.sources))
 
 
 def allowed_while_paused(family: Family | str, state: str) -> list[str]:

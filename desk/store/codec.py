@@ -60,8 +60,19 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(kind))
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready copy: datetimes to ISO text, decimals to strings, enums to values."""
+    kind = type(value)
+    # The exact types first: every transition converts a few dozen values, most of them these.
+    if kind in _AS_IS:
+        return value
+    if kind is datetime:
+        return value.isoformat()
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, datetime):

@@ -36,6 +36,8 @@ class Prepared:
             bind = compiled.binds[name]
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             self.params.append((name, processor, bool(bind.required), bind.value))
+        self.names = [name for name, _, _, _ in self.params]
+        self.converted = [(i, processor) for i, (_, processor, _, _) in enumerate(self.params) if processor]
         selected: Sequence[ColumnElement[Any]] = list(getattr(statement, "exported_columns", None) or [])
         self.columns = [str(col.key) for col in selected]
         results = [(str(col.key), col.type.dialect_impl(dialect).result_processor(dialect, None))
@@ -43,11 +45,10 @@ class Prepared:
         self.results = [(name, processor) for name, processor in results if processor is not None]
 
     def arguments(self, values: Mapping[str, Any]) -> Any:
-        converted = []
-        for name, processor, required, fixed in self.params:
-            value = values[name] if required else values.get(name, fixed)
-            converted.append((name, processor(value) if processor else value))
-        return tuple(value for _, value in converted) if self.positional else dict(converted)
+        given = [values[name] if required else values.get(name, fixed) for name, _, required, fixed in self.params]
+        for i, processor in self.converted:
+            given[i] = processor(given[i])
+        return tuple(given) if self.positional else dict(zip(self.names, given, strict=True))
 
     def row(self, raw: Sequence[Any]) -> dict[str, Any]:
         values = dict(zip(self.columns, raw, strict=True))
