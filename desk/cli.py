@@ -97,7 +97,7 @@ COMMANDS: dict[str, Lazy] = {
     "board": Lazy("desk.commands.views:register",
                   "Counts by tier and state, what is overdue, and how far escalations have climbed."),
     "tasks": Lazy("desk.commands.views:register",
-                  "What is waiting on me: complaints I handle or own, callbacks due, approvals asked of me."),
+                  "What waits on me: complaints I handle or own, callbacks due, approvals, referrals, extensions."),
     "sweep": Lazy("desk.commands.views:register",
                   "Fire every timer due now: escalations along the ladder, evidence windows, callbacks due."),
     "serve": Lazy("desk.commands.serve:serve",

@@ -152,8 +152,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @reports_errors
     def tasks(as_: Annotated[str | None, typer.Option("--as", help=AS_HELP)] = None, as_json: Json = False) -> None:
-        """What is waiting on me: complaints I handle or own, callbacks due, approvals, referrals and
-        extensions asked of me."""
+        """What waits on me: complaints I handle or own, callbacks due, approvals, referrals, extensions."""
         desk = open_desk()
         data = desk.tasks(actor(as_), now())
         if as_json:
