@@ -5,24 +5,22 @@ writes replayed as plain DB-API statements, with no ORM and no state machine.
     python -m benchmarks.lifecycle --n 20000 --db sqlite --json
 
 How the floor is made: while the desk runs, every statement that writes (not the reads) is
-recorded with its driver-level parameters, one list per committed transaction, and spooled to a
-file; the recording's own time is taken off the desk's. Afterwards a second, identically
-prepared database gets those transactions replayed through the bare driver (sqlite3 /
-psycopg), one commit each. `ratio = desk / floor` is the
-share of the database's own speed the desk keeps; what it loses is loading, the state
-machine, policy tracking and SQLAlchemy.
+recorded with its driver-level parameters, one list per committed transaction; the recording's
+own time is taken off the desk's. Right after each of the desk's transactions, a second,
+identically prepared database gets that transaction replayed through the bare driver (sqlite3 /
+psycopg) and committed: desk and floor take turns, so a machine that slows down slows both.
+`ratio = desk / floor` is the share of the database's own speed the desk keeps; what it loses
+is loading, the state machine, policy tracking and SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import argparse
-import pickle
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
@@ -77,13 +75,14 @@ TRANSITIONS_PER_COMPLAINT = 1 + len(STEPS)  # filing is the first
 
 
 class WriteRecorder:
-    """Spools the writing statements of each committed transaction, as the driver saw them."""
+    """Keeps the writing statements of each committed transaction, as the driver saw them, until
+    the floor takes them."""
 
-    def __init__(self, spool: IO[bytes]) -> None:
-        self.spool, self.transactions = spool, 0
+    def __init__(self) -> None:
+        self.transactions = 0
         self.pending: list[tuple[str, Any, bool]] = []  # statement, driver-level parameters, executemany
-        # Seconds spent recording (pickling each transaction's writes to the spool: ~50 µs of a
-        # ~1 ms transition): the benchmark's own work, taken off the desk's time.
+        self.committed: list[list[tuple[str, Any, bool]]] = []
+        # Seconds spent recording: the benchmark's own work, taken off the desk's time.
         self.spent = 0.0
 
     def attach(self, desk: Desk) -> None:
@@ -94,6 +93,10 @@ class WriteRecorder:
 
     def detach(self) -> None:
         Statements.observers.remove(self._statement)
+
+    def take(self) -> list[list[tuple[str, Any, bool]]]:
+        taken, self.committed = self.committed, []
+        return taken
 
     def _through_sqlalchemy(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
                             executemany: bool) -> None:
@@ -108,7 +111,7 @@ class WriteRecorder:
 
     def _commit(self, conn: Any) -> None:
         began = time.perf_counter()
-        pickle.dump(self.pending, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
+        self.committed.append(self.pending)
         self.pending, self.transactions = [], self.transactions + 1
         self.spent += time.perf_counter() - began
 
@@ -116,10 +119,41 @@ class WriteRecorder:
         self.pending = []
 
 
-def drive(desk: Desk, n: int, bar: Any) -> list[float]:
-    """Files n complaints, then moves them all through each step; returns per-transition seconds."""
+class Floor:
+    """The recorded transactions replayed through the bare driver on a second database, each
+    right after the desk committed it: both sides run under the same conditions of the machine
+    (a disk that slows down for a minute slows both), so the ratio holds still between runs."""
+
+    def __init__(self, url: str) -> None:
+        self.connection, self.begin = _driver_connection(url)
+        self.spent, self.transactions = 0.0, 0
+
+    def replay(self, transactions: list[list[tuple[str, Any, bool]]]) -> None:
+        began = time.perf_counter()
+        for tx in transactions:
+            cursor = self.connection.cursor()
+            if self.begin:
+                cursor.execute(self.begin)
+            for statement, parameters, many in tx:
+                if many:
+                    cursor.executemany(statement, parameters)
+                else:
+                    cursor.execute(statement, parameters)
+                    if cursor.description is not None:
+                        cursor.fetchall()
+            self.connection.commit() if not self.begin else cursor.execute("COMMIT")
+        self.spent += time.perf_counter() - began
+        self.transactions += len(transactions)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def drive(desk: Desk, n: int, bar: Any, after: Callable[[], None] = lambda: None) -> list[float]:
+    """Files n complaints, then moves them all through each step; returns per-transition seconds.
+    `after` runs after each transition, untimed (the floor's replay of it)."""
     latencies: list[float] = []
-    task = bar.add_task("desk transitions", total=n * TRANSITIONS_PER_COMPLAINT)
+    task = bar.add_task("desk transitions and their floor", total=n * TRANSITIONS_PER_COMPLAINT)
     numbers: list[str] = []
     for i in range(n):
         received = START + timedelta(seconds=i)
@@ -127,6 +161,7 @@ def drive(desk: Desk, n: int, bar: Any) -> list[float]:
         numbers.append(desk.file(actor=AGENT, now=received, family="property", complainant=PERSON,
                                  channel="phone").number)
         latencies.append(time.perf_counter() - began)
+        after()
         bar.advance(task)
     for step in STEPS:
         for i, number in enumerate(numbers):
@@ -134,49 +169,9 @@ def drive(desk: Desk, n: int, bar: Any) -> list[float]:
             began = time.perf_counter()
             step.run(desk, number, moment)
             latencies.append(time.perf_counter() - began)
+            after()
             bar.advance(task)
     return latencies
-
-
-def transactions(spool: IO[bytes]) -> Iterator[list[tuple[str, Any, bool]]]:
-    spool.seek(0)
-    while True:
-        try:
-            yield pickle.load(spool)
-        except EOFError:
-            return
-
-
-def replay_floor(url: str, spool: IO[bytes], total: int, bar: Any, chunk: int = 2000) -> float:
-    """Replays the recorded transactions through the bare driver; returns the seconds spent
-    executing and committing (reading the spool is not counted)."""
-    task = bar.add_task("floor (plain DB-API)", total=total)
-    connection, begin = _driver_connection(url)
-    spent = 0.0
-    source = transactions(spool)
-    try:
-        while True:
-            batch = [tx for _, tx in zip(range(chunk), source, strict=False)]
-            if not batch:
-                break
-            began = time.perf_counter()
-            for tx in batch:
-                cursor = connection.cursor()
-                if begin:
-                    cursor.execute(begin)
-                for statement, parameters, many in tx:
-                    if many:
-                        cursor.executemany(statement, parameters)
-                    else:
-                        cursor.execute(statement, parameters)
-                        if cursor.description is not None:
-                            cursor.fetchall()
-                connection.commit() if not begin else cursor.execute("COMMIT")
-            spent += time.perf_counter() - began
-            bar.advance(task, len(batch))
-    finally:
-        connection.close()
-    return spent
 
 
 def _driver_connection(url: str) -> tuple[Any, str | None]:
@@ -206,28 +201,26 @@ def fingerprint(engine: Engine) -> dict[str, Any]:
 
 
 def run(n: int, db: str) -> dict[str, Any]:
-    with tempfile.TemporaryFile(prefix="desk-bench-writes-") as spool, progress() as bar:
-        with fresh_database(db) as url:
-            desk = open_desk(url, START)
-            recorder = WriteRecorder(spool)
-            recorder.attach(desk)
-            began = time.perf_counter()
-            latencies = drive(desk, n, bar)
-            desk_s = time.perf_counter() - began - recorder.spent
-            rss = peak_rss_mb()
+    with progress() as bar, fresh_database(db) as url, fresh_database(db) as replica_url:
+        desk = open_desk(url, START)
+        replica = open_desk(replica_url, START)  # the same schema, policies and directory rows
+        floor, recorder = Floor(replica_url), WriteRecorder()
+        recorder.attach(desk)
+        try:
+            latencies = drive(desk, n, bar, after=lambda: floor.replay(recorder.take()))
+        finally:
             recorder.detach()
-            wrote = fingerprint(desk.engine)
-            desk.engine.dispose()
-        with fresh_database(db) as url:
-            replica = open_desk(url, START)  # the same schema, policies and directory rows
-            floor_s = replay_floor(url, spool, recorder.transactions, bar)
-            replayed = fingerprint(replica.engine)
-            replica.engine.dispose()
+            floor.close()
+        desk_s, floor_s = sum(latencies) - recorder.spent, floor.spent
+        rss = peak_rss_mb()
+        wrote, replayed = fingerprint(desk.engine), fingerprint(replica.engine)
+        desk.engine.dispose()
+        replica.engine.dispose()
     if replayed != wrote:  # the floor must be the same writes, or the ratio means nothing
         raise BenchError(f"the floor's replay left {replayed}, the desk wrote {wrote}")
     count = len(latencies)
     latencies.sort()
-    desk_rate, floor_rate = count / desk_s, recorder.transactions / floor_s
+    desk_rate, floor_rate = count / desk_s, floor.transactions / floor_s
     return {
         "complaints": n,
         "transitions": count,
