@@ -226,7 +226,7 @@ def test_an_extension_asked_after_the_deadline_is_refused_one_asked_before_is_gr
     desk.request_extension(early, actor="zhang-li", now=at("2026-11-25 10:00"), stage="resolve",
                            reason="绿化公司下周才能来", new_due=at("2026-12-01 18:00"))
     # The nearest leader the policy names (extension.approvers: the department head first) is told
-    # at once and finds it in their queue, with what to type to decide it.
+    # at once and finds it in their queue, until it is decided.
     assert owed(desk, early) == [("extension", "he-ping")]
     assert asked_of(desk, "he-ping", "2026-11-25 10:05") == [(early, "extension", 1, "resolve", "zhang-li")]
     with pytest.raises(Exception, match=r"zhang-li may not approve_extension .*\(extension.approvers\) allows"):
