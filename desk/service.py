@@ -628,14 +628,14 @@ class Desk:
             asked: Loaded | None = None
             try:
                 with UnitOfWork(self.engine) as uow:
-                    loaded = asked = uow.complaints.get(number, for_update=True)
-                    c = loaded.complaint
+                    loaded, timer_rows = uow.complaints.get_with_timers(number, for_update=True)
+                    asked, c = loaded, loaded.complaint
                     if c.policy_version != before:
                         continue  # moved or classified again since the list was read
                     self.directory.check(policy, c, "reapply_policy", actor)
                     fire(c, "reapply_policy", actor=actor, at=now, policy_version=policy.version,
                          revisit_attempts=policy.revisit_attempts(c.tier or "general"))
-                    stored = [Timer.of(row) for row in uow.timers.keys_of(loaded.id)]
+                    stored = [Timer.of(row) for row in timer_rows]
                     diff, changes = replan(policy, c, stored, now)
                     uow.timers.apply([(loaded.id, c.tier, diff)], now)
                     uow.complaints.save(loaded, now)
@@ -822,7 +822,8 @@ class Desk:
         asked: Loaded | None = None  # once loaded, a refusal is recorded against the complaint
         try:
             with UnitOfWork(self.engine) as uow:
-                loaded = asked = uow.complaints.get(number, for_update=True)
+                loaded, timer_rows = uow.complaints.get_with_timers(number, for_update=True)
+                asked = loaded
                 if expected_version is not None and expected_version != loaded.version:
                     last = loaded.complaint.events[-1]
                     changed = loaded.updated_at or last.at
@@ -839,7 +840,7 @@ class Desk:
                 # Classification fixes the policy version: timers follow that version from now on.
                 policy = self.book.for_complaint(c, uow)
                 owed = self._owed_by(loaded, policy, event, now)
-                stored = [Timer.of(row) for row in uow.timers.keys_of(loaded.id)]
+                stored = [Timer.of(row) for row in timer_rows]
                 uow.timers.apply([(loaded.id, c.tier, plan(policy, c, stored, event))], now)
                 uow.outbox.add(owed)
                 if event.name in ASKING:

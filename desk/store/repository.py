@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from desk.errors import ConcurrentUpdate, KeyTaken, NotFound
 from desk.lanes import Lane, lane_tier
 from desk.store.codec import plain, restore, to_record
-from desk.store.prepared import Statements
+from desk.store.prepared import Prepared, Statements
 from desk.store.tables import approvals as A
 from desk.store.tables import complainants, counters, pending_of
 from desk.store.tables import complaints as C
@@ -48,6 +48,8 @@ TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.tier, T.c.due_at, T.c.done_at, T.c.fired_at,
               T.c.held_since, T.c.met_by)
 TIMER_KEYS_OF = select(*TIMER_KEYS).where(T.c.complaint_id == bindparam("cid"))
+TIMER_KEYS_OF_NUMBER = select(*TIMER_KEYS).where(
+    T.c.complaint_id == select(C.c.id).where(C.c.number == bindparam("number")).scalar_subquery())
 TIMER_KEYS_OF_MANY = select(T.c.complaint_id, *TIMER_KEYS).where(
     T.c.complaint_id.in_(bindparam("cids", expanding=True)))
 FIRE_TIMERS = update(T).where(and_(T.c.id.in_(bindparam("tids", expanding=True)), T.c.fired_at.is_(None))).values(
@@ -169,9 +171,21 @@ class Complaints:
             for cid, seq, e in rows))
 
     def get(self, number: str, *, for_update: bool = False) -> Loaded:
-        locked = for_update and self.postgres
-        query = self.sql.prepared(f"by_number:{locked}", lambda: BY_NUMBER_LOCKED if locked else BY_NUMBER)
+        query = self._by_number(for_update)
         return self._load(self.sql.fetch_one(query, {"number": number}), f"no complaint {number}")
+
+    def _by_number(self, for_update: bool) -> Prepared:
+        locked = for_update and self.postgres  # SQLite's writer holds the whole file already
+        return self.sql.prepared(f"by_number:{locked}", lambda: BY_NUMBER_LOCKED if locked else BY_NUMBER)
+
+    def get_with_timers(self, number: str, *, for_update: bool = False) -> tuple[Loaded, list[dict[str, Any]]]:
+        """A complaint and its timers as Timers.keys_of reads them, in one round trip where the
+        database is across a network: what every verb reads before it plans."""
+        query = self._by_number(for_update)
+        timers = self.sql.prepared("timer_keys_of_number", lambda: TIMER_KEYS_OF_NUMBER)
+        # The complaint first: on PostgreSQL its row lock is held before its timers are read.
+        rows, timer_rows = self.sql.fetch_together((query, {"number": number}), (timers, {"number": number}))
+        return self._load(rows[0] if rows else None, f"no complaint {number}"), timer_rows
 
     def get_many_by_id(self, complaint_ids: list[int], *, for_update: bool = False) -> list[Loaded]:
         """Several complaints in one read, by id order (the order every locker takes them in)."""

@@ -130,3 +130,38 @@ def test_a_database_url_the_desk_cannot_use_is_named_without_its_password(url: s
     print(f"\nDESK_DATABASE_URL={url}: {listed.stderr.strip()}")
     assert listed.returncode == 1 and "Traceback" not in listed.stderr and said in listed.stderr
     assert "secret" not in listed.stderr and len(listed.stderr.strip().splitlines()) == 1
+
+
+def test_pooled_connections_lost_while_idle_are_replaced_before_a_verb_uses_them(
+        postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server dropped the desk's pooled connections (a restart, a failover, an idle timeout
+    in a proxy) while nobody worked: the next verb checks the connection it takes, finds it dead
+    and connects afresh. Within ALIVE_WITHOUT_PING_S of its last use a connection is not checked:
+    a loss in that instant fails one verb, and the next one connects afresh."""
+    from desk.store import engine as engines
+
+    database = postgres_url.rsplit("/", 1)[1]
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+    def drop_the_desks_connections() -> int:
+        with admin.connect() as db:
+            return len(db.execute(text("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                                       "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database}).all())
+
+    desk = open_desk(postgres_url, tmp_path)
+    try:
+        number = desk.file(actor="li-na", now=FILED, family="property", complainant=PERSON).number
+        assert drop_the_desks_connections() >= 1
+        monkeypatch.setattr(engines, "ALIVE_WITHOUT_PING_S", -1.0)  # idle long enough to be checked
+        classified = desk.classify(number, actor="li-na", now=FILED + timedelta(minutes=5), type="cleaning_late")
+        assert classified.status == "classified"
+
+        monkeypatch.setattr(engines, "ALIVE_WITHOUT_PING_S", 3600.0)  # used just now: taken on trust
+        assert drop_the_desks_connections() >= 1
+        with pytest.raises(DatabaseUnavailable, match="run it again"):
+            desk.assign(number, actor="li-na", now=FILED + timedelta(minutes=10), handler="zhang-li")
+        assigned = desk.assign(number, actor="li-na", now=FILED + timedelta(minutes=11), handler="zhang-li")
+        assert assigned.status == "assigned" and assigned.version == classified.version + 1
+    finally:
+        desk.engine.dispose()
+        admin.dispose()
