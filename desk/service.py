@@ -839,12 +839,13 @@ class Desk:
                 event = fire(c, trigger, actor=actor, at=now, **arguments(c, policy))
                 # Classification fixes the policy version: timers follow that version from now on.
                 policy = self.book.for_complaint(c, uow)
-                owed = self._owed_by(loaded, policy, event, now)
+                leaders = self._leaders_asked(policy, c, event)
+                owed = self._owed_by(loaded, policy, event, now, leaders)
                 stored = [Timer.of(row) for row in timer_rows]
                 uow.timers.apply([(loaded.id, c.tier, plan(policy, c, stored, event))], now)
                 uow.outbox.add(owed)
                 if event.name in ASKING:
-                    self._keep_asks(uow, loaded, policy, event, now)
+                    self._keep_asks(uow, loaded, event, now, leaders)
                 version = uow.complaints.save(loaded, now)
                 uow.commit()
         except (DeskError, ComplaintError) as refusal:
@@ -853,20 +854,20 @@ class Desk:
             raise
         return Outcome(number, c.status, version, event)
 
-    def _owed_by(self, loaded: Loaded, policy: Policy, event: DomainEvent, now: datetime) -> list[dict[str, Any]]:
-        """What a verb's event owes besides timers, at once: a leader referred to is told; buck-passing
-        or a second unsatisfied revisit escalates (desk.behaviour), on the record and to the people
-        the policy names."""
+    def _owed_by(self, loaded: Loaded, policy: Policy, event: DomainEvent, now: datetime,
+                 leaders: list[str]) -> list[dict[str, Any]]:
+        """What a verb's event owes besides timers, at once: the `leaders` a referral or an extension
+        is put to are told; buck-passing or a second unsatisfied revisit escalates (desk.behaviour),
+        on the record and to the people the policy names."""
         c = loaded.complaint
         told: list[Fired] = []
         if event.name == "Referred":
             told.append(Fired(c.number, c.family.value, c.tier, c.type, "referral", "referral",
-                              int(str(event.data["referral"])), "referral", tuple(c.referrals[-1].people), now,
-                              timedelta(0)))
+                              int(str(event.data["referral"])), "referral", tuple(leaders), now, timedelta(0)))
         elif event.name == "ExtensionRequested":
             told.append(Fired(c.number, c.family.value, c.tier, c.type, "extension", str(event.data["stage"]),
                               int(str(event.data["extension"])), "extension_requested",
-                              tuple(self._deciders_of_extension(policy, c)), now, timedelta(0)))
+                              tuple(leaders), now, timedelta(0)))
         for due in escalations_for(policy, c, event):
             notified = tuple(self.directory.people_for(list(due.notify), c))
             fire(c, "escalate", actor=SYSTEM, at=now, stage=due.stage, level=due.level, action=due.action,
@@ -875,6 +876,15 @@ class Desk:
                               due.action, notified, now, timedelta(0)))
         return [row for fired in told
                 for row in notifications(loaded.id, fired, now, send_at=policy.notice_time(c.tier, now))]
+
+    def _leaders_asked(self, policy: Policy, c: Complaint, event: DomainEvent) -> list[str]:
+        """Whom a referral or an extension request is put to (told at once, and queued); nobody
+        for any other event."""
+        if event.name == "Referred":
+            return list(c.referrals[-1].people)
+        if event.name == "ExtensionRequested":
+            return self._deciders_of_extension(policy, c)
+        return []
 
     def _deciders_of_extension(self, policy: Policy, c: Complaint) -> list[str]:
         """Who is asked to decide an extension: the people of the first of extension.approvers
@@ -886,20 +896,21 @@ class Desk:
                 return people
         return []
 
-    def _keep_asks(self, uow: UnitOfWork, loaded: Loaded, policy: Policy, event: DomainEvent, now: datetime) -> None:
-        """Puts a referral or an extension in the queues of the leaders asked, and takes it out
+    def _keep_asks(self, uow: UnitOfWork, loaded: Loaded, event: DomainEvent, now: datetime,
+                   leaders: list[str]) -> None:
+        """Puts a referral or an extension in the queues of the `leaders` asked, and takes it out
         of them all once it is answered or decided."""
         c, kind = loaded.complaint, ASKING[event.name]
         number = int(str(event.data[kind]))
         if event.name == "Referred":
-            asked, about = list(c.referrals[-1].people), c.referrals[-1].to
+            about = c.referrals[-1].to
         elif event.name == "ExtensionRequested":
-            asked, about = self._deciders_of_extension(policy, c), str(event.data["stage"])
+            about = str(event.data["stage"])
         else:
             uow.asks.answer(loaded.id, kind, number, now)
             return
         uow.asks.open({"complaint_id": loaded.id, "kind": kind, "ask_no": number, "person": person, "about": about,
-                       "asked_by": event.actor, "asked_at": now} for person in asked)
+                       "asked_by": event.actor, "asked_at": now} for person in leaders)
 
     def _record_refusal(self, asked: Loaded, trigger: str, actor: str, now: datetime,
                         refusal: DeskError | ComplaintError) -> None:

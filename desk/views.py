@@ -470,12 +470,11 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
     next escalation. Unless `reveal`, the complainant is masked and staff's free text is scrubbed
     of their details (staff often quote a name or a phone in a note)."""
     with desk.reading() as uow:
-        loaded = uow.complaints.get(number)
+        loaded, timers = uow.complaints.get_with_timers(number)
         person = uow.complaints.complainant(loaded.id)
         refused = uow.refusals.of(loaded.id)
         unmasked = uow.unmaskings.of(loaded.id)
         notices = uow.outbox.of(loaded.id)
-        timers = uow.timers.keys_of(loaded.id)
         policy = desk.book.for_complaint(loaded.complaint, uow)
         if authorize is not None:  # refused before anything of the complaint is read further
             authorize(loaded.complaint, loaded.source, policy)
