@@ -628,14 +628,14 @@ class Desk:
             asked: Loaded | None = None
             try:
                 with UnitOfWork(self.engine) as uow:
-                    loaded, timer_rows = uow.complaints.get_with_timers(number, for_update=True)
+                    loaded, timer_values = uow.complaints.get_with_timers(number, for_update=True)
                     asked, c = loaded, loaded.complaint
                     if c.policy_version != before:
                         continue  # moved or classified again since the list was read
                     self.directory.check(policy, c, "reapply_policy", actor)
                     fire(c, "reapply_policy", actor=actor, at=now, policy_version=policy.version,
                          revisit_attempts=policy.revisit_attempts(c.tier or "general"))
-                    stored = [Timer.of(row) for row in timer_rows]
+                    stored = [Timer.of_values(values) for values in timer_values]
                     diff, changes = replan(policy, c, stored, now)
                     uow.timers.apply([(loaded.id, c.tier, diff)], now)
                     uow.complaints.save(loaded, now)
@@ -822,7 +822,7 @@ class Desk:
         asked: Loaded | None = None  # once loaded, a refusal is recorded against the complaint
         try:
             with UnitOfWork(self.engine) as uow:
-                loaded, timer_rows = uow.complaints.get_with_timers(number, for_update=True)
+                loaded, timer_values = uow.complaints.get_with_timers(number, for_update=True)
                 asked = loaded
                 if expected_version is not None and expected_version != loaded.version:
                     last = loaded.complaint.events[-1]
@@ -841,7 +841,7 @@ class Desk:
                 policy = self.book.for_complaint(c, uow)
                 leaders = self._leaders_asked(policy, c, event)
                 owed = self._owed_by(loaded, policy, event, now, leaders)
-                stored = [Timer.of(row) for row in timer_rows]
+                stored = [Timer.of_values(values) for values in timer_values]
                 uow.timers.apply([(loaded.id, c.tier, plan(policy, c, stored, event))], now)
                 uow.outbox.add(owed)
                 if event.name in ASKING:

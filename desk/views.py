@@ -27,6 +27,7 @@ from desk.privacy import mask_name, mask_phone
 from desk.redact import Complainant, scrub, scrub_values
 from desk.store import queries
 from desk.store.codec import plain
+from desk.store.repository import TIMER_FIELDS
 from desk.timers import stage_deadlines
 from policies import Policy
 from states import Complaint, Family, Pause, Promise, Tier, states_of
@@ -470,7 +471,8 @@ def complaint_view(desk: Desk, number: str, now: datetime, *, reveal: bool = Fal
     next escalation. Unless `reveal`, the complainant is masked and staff's free text is scrubbed
     of their details (staff often quote a name or a phone in a note)."""
     with desk.reading() as uow:
-        loaded, timers = uow.complaints.get_with_timers(number)
+        loaded, timer_values = uow.complaints.get_with_timers(number)
+        timers = [dict(zip(TIMER_FIELDS, values, strict=True)) for values in timer_values]
         person = uow.complaints.complainant(loaded.id)
         refused = uow.refusals.of(loaded.id)
         unmasked = uow.unmaskings.of(loaded.id)

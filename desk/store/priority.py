@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,7 +30,7 @@ class PriorityGate:
     def __init__(self, database: str) -> None:
         self.path = f"{database}.priority"
         self._mine = threading.local()  # whether this thread holds the gate
-        self._shared: tuple[int, int] | None = None  # (pid, fd): reopened in a forked child
+        self._shared: int | None = None  # the descriptor passed through: reopened in a forked child
 
     def held(self) -> bool:
         return bool(getattr(self._mine, "held", False))
@@ -59,6 +60,20 @@ class PriorityGate:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _shared_fd(self) -> int:
-        if self._shared is None or self._shared[0] != os.getpid():
-            self._shared = (os.getpid(), os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
-        return self._shared[1]
+        if self._shared is None:
+            self._shared = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            _PASSED.add(self)
+        return self._shared
+
+
+# A forked child opens its own descriptor: one shared across fork shares its flock too. Forgotten
+# at fork, rather than checked with getpid() on each of the many passes through the gate.
+_PASSED: weakref.WeakSet[PriorityGate] = weakref.WeakSet()
+
+
+def _forget_shared_descriptors() -> None:
+    for gate in _PASSED:
+        gate._shared = None
+
+
+os.register_at_fork(after_in_child=_forget_shared_descriptors)

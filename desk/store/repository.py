@@ -47,6 +47,7 @@ COMPLAINANT_OF = select(complainants).where(complainants.c.complaint_id == bindp
 TIMERS_OF = select(T).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS = (T.c.id, T.c.kind, T.c.stage, T.c.level, T.c.round, T.c.tier, T.c.due_at, T.c.done_at, T.c.fired_at,
               T.c.held_since, T.c.met_by)
+TIMER_FIELDS = tuple(str(column.key) for column in TIMER_KEYS)  # the order of a timer's values as read
 TIMER_KEYS_OF = select(*TIMER_KEYS).where(T.c.complaint_id == bindparam("cid"))
 TIMER_KEYS_OF_NUMBER = select(*TIMER_KEYS).where(
     T.c.complaint_id == select(C.c.id).where(C.c.number == bindparam("number")).scalar_subquery())
@@ -178,14 +179,16 @@ class Complaints:
         locked = for_update and self.postgres  # SQLite's writer holds the whole file already
         return self.sql.prepared(f"by_number:{locked}", lambda: BY_NUMBER_LOCKED if locked else BY_NUMBER)
 
-    def get_with_timers(self, number: str, *, for_update: bool = False) -> tuple[Loaded, list[dict[str, Any]]]:
-        """A complaint and its timers as Timers.keys_of reads them, in one round trip where the
-        database is across a network: what every verb reads before it plans."""
+    def get_with_timers(self, number: str, *, for_update: bool = False) -> tuple[Loaded, list[list[Any]]]:
+        """A complaint and its timers' values in TIMER_FIELDS order (what Timers.keys_of reads, by
+        position), in one round trip where the database is across a network: what every verb
+        reads before it plans."""
         query = self._by_number(for_update)
         timers = self.sql.prepared("timer_keys_of_number", lambda: TIMER_KEYS_OF_NUMBER)
         # The complaint first: on PostgreSQL its row lock is held before its timers are read.
-        rows, timer_rows = self.sql.fetch_together((query, {"number": number}), (timers, {"number": number}))
-        return self._load(rows[0] if rows else None, f"no complaint {number}"), timer_rows
+        rows, timer_values = self.sql.fetch_together((query, {"number": number}), (timers, {"number": number}))
+        row = dict(zip(query.columns, rows[0], strict=True)) if rows else None
+        return self._load(row, f"no complaint {number}"), timer_values
 
     def get_many_by_id(self, complaint_ids: list[int], *, for_update: bool = False) -> list[Loaded]:
         """Several complaints in one read, by id order (the order every locker takes them in)."""

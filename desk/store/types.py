@@ -35,9 +35,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         def to_text(value: datetime | None) -> str | None:
             # The text SQLAlchemy's SQLite dialect writes, made with one C call instead of its formatter:
-            # every transition writes and reads several of these.
+            # every transition writes and reads several of these. Already in UTC (most are), the
+            # checks and conversion of process_bind_param have nothing to do: the offset is cut off.
+            if value is None:
+                return None
+            if value.tzinfo is UTC:
+                return value.isoformat(" ", "microseconds")[:26]
             plain = check(value, dialect)
-            return None if plain is None else plain.isoformat(" ", "microseconds")
+            assert plain is not None
+            return plain.isoformat(" ", "microseconds")
 
         return to_text
 

@@ -3,7 +3,6 @@ each event's diff applied by hand. A fixed clock, no database."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from itertools import count
 from typing import Any
@@ -34,10 +33,10 @@ class Stored:
         kept = []
         for t in self.timers:
             if t.id in diff.finish and t.done_at is None:
-                t = replace(t, done_at=now)
+                t = t._replace(done_at=now)
             m = moves.get(t.id)
             if m is not None and t.fired_at is None:
-                t = replace(t, tier=m.tier or t.tier, held_since=m.held_since if m.held_since else
+                t = t._replace(tier=m.tier or t.tier, held_since=m.held_since if m.held_since else
                             (None if m.released else t.held_since), due_at=m.due_at or t.due_at)
             kept.append(t)
         kept += [Timer(next(self.ids), p.kind, p.stage, p.level, p.round, lane_tier(c.tier), p.due_at, p.met_by)
