@@ -73,6 +73,9 @@ class PolicyBook:
 
     def version(self, family: Family | str, version: str, uow: UnitOfWork) -> Policy:
         """A version of the family's policy as it was stored when first seen."""
+        seen = self._versions.get((family, version))  # a Family finds its text's entry: no Family() call
+        if seen is not None:
+            return seen
         key = (Family(family).value, version)
         if key not in self._versions:
             text = stored_text(uow.connection, *key)

@@ -24,7 +24,7 @@ SHIPPED = Path(__file__).parent
 # How often a tier's complainant is told how things stand when the policy does not say (ISO 10002:
 # status updates at pre-set times; seed 001: progress reported for important complaints). Urgent
 # complaints are resolved within hours and general ones within days: no separate updates.
-PROGRESS_EVERY = {Tier.IMPORTANT: Duration(2, "days", True)}
+PROGRESS_EVERY: dict[str, Duration] = {Tier.IMPORTANT: Duration(2, "days", True)}  # also found by a tier's text
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ class Policy:
         if key is not None and stage in self.type(key).deadlines:
             return self.type(key).deadlines[stage], f"type {key}"
         if tier is not None and stage in self.spec.tiers.of(tier).deadlines:
-            return self.spec.tiers.of(tier).deadlines[stage], f"tier {Tier(tier)}"
+            return self.spec.tiers.of(tier).deadlines[stage], f"tier {tier}"  # of() refused a bad tier
         within = self.spec.stages[stage].within
         return (within, f"stage {stage}") if within is not None else None
 
@@ -199,7 +199,7 @@ class Policy:
         """How often the tier's complainant is owed word of progress (tiers.<tier>.progress_every)."""
         if tier is None:
             return None
-        return self.spec.tiers.of(tier).progress_every or PROGRESS_EVERY.get(Tier(tier))
+        return self.spec.tiers.of(tier).progress_every or PROGRESS_EVERY.get(tier)
 
     # -- who may ------------------------------------------------------------------------
     def rule_for(self, action: str) -> tuple[list[str] | None, str]:

@@ -294,8 +294,13 @@ class TierTable(Spec):
     general: TierSpec
 
     def of(self, tier: Tier | str) -> TierSpec:
-        spec: TierSpec = getattr(self, Tier(tier).value)
+        # A dict lookup, not Tier(tier): every deadline and ladder asks, and the enum call costs ~1 µs.
+        name = _TIER_NAMES.get(tier)
+        spec: TierSpec = getattr(self, name if name is not None else Tier(tier).value)  # Tier() names a bad one
         return spec
+
+
+_TIER_NAMES = {tier.value: tier.value for tier in Tier}  # a StrEnum member finds its value's entry too
 
 
 class AuthoritySpec(Spec):

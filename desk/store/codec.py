@@ -2,7 +2,7 @@
 
 Both directions run on every transition, so they avoid the generic tools (`dataclasses.asdict`
 deep-copies; reading field types per item is slow): each record class gets its field list and
-converters worked out once, and a save re-serialises only what was appended since the load.
+converters worked out once, and a save re-serialises only the items changed or added since the load.
 """
 
 from __future__ import annotations
@@ -47,8 +47,6 @@ RECORD_LISTS: dict[str, type] = {
     "promises": Promise,
     "referrals": Referral,  # rewritten when answered
 }
-# Lists a transition only ever appends to (records are frozen): their stored prefix is reused.
-APPEND_ONLY = ("findings", "resolutions", "revisits", "escalations", "events", "handoffs", "promises")
 RECORD_SCALARS = (
     "responsibility", "revisit_attempt_limit", "appeal_count", "dispatched_crew", "evidence",
     "evidence_outcome", "feedback_channel", "exit_reason", "final_decision", "round_started_at",
@@ -90,16 +88,23 @@ def plain(value: Any) -> Any:
     return value
 
 
-def to_record(c: Complaint, stored: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The record column's value; with the record as it was loaded (`stored`), items already
-    there are reused rather than serialised again."""
+Revived = dict[str, tuple[Any, ...]]  # each record list's items as restore() built them
+
+
+def to_record(c: Complaint, stored: dict[str, Any] | None = None, revived: Revived | None = None) -> dict[str, Any]:
+    """The record column's value. Given the record as it was loaded (`stored`) and the items
+    restore() built from it (`revived`), an item still there (the same object: records are
+    frozen, so a changed one is a new object) keeps its stored form rather than being
+    serialised again; a transition changes one or two items of a complaint's dozens."""
     record: dict[str, Any] = {name: plain(getattr(c, name)) for name in RECORD_SCALARS}
     for name in RECORD_LISTS:
         items = getattr(c, name)
-        kept = ((stored or {}).get(name) or []) if name in APPEND_ONLY else []
-        if len(kept) > len(items):
-            kept = []  # not a prefix after all: write the list afresh
-        record[name] = kept + [plain(item) for item in items[len(kept):]]
+        before = (revived or {}).get(name, ())
+        kept = (stored or {}).get(name) or []
+        if len(kept) != len(before):
+            before = ()  # not what was restored from this record: write the list afresh
+        record[name] = [kept[i] if i < len(before) and item is before[i] else plain(item)
+                        for i, item in enumerate(items)]
     return record
 
 
@@ -147,8 +152,9 @@ def _revive(kind: type, data: dict[str, Any]) -> Any:
                    for name, convert in _converters(kind)})
 
 
-def restore(row: Any) -> Complaint:
-    """Rebuilds the aggregate from its row (columns + record), given as a mapping."""
+def restore(row: Any) -> tuple[Complaint, Revived]:
+    """Rebuilds the aggregate from its row (columns + record), given as a mapping; with the items
+    it built for each record list, whose stored form to_record reuses while they stay."""
     c = Complaint(
         number=row["number"], family=row["family"], first_responder=row["first_responder"],
         received_at=row["received_at"], channel=row["channel"], status=row["status"],
@@ -162,6 +168,9 @@ def restore(row: Any) -> Complaint:
             if name == "round_started_at" and value is not None:
                 value = datetime.fromisoformat(value)
             setattr(c, name, value)
+    revived: Revived = {}
     for name, kind in RECORD_LISTS.items():
-        setattr(c, name, [_revive(kind, item) for item in record.get(name, [])])
-    return c
+        items = [_revive(kind, item) for item in record.get(name, [])]
+        setattr(c, name, items)
+        revived[name] = tuple(items)
+    return c, revived

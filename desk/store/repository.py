@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desk.errors import ConcurrentUpdate, KeyTaken, NotFound
 from desk.lanes import Lane, lane_tier
-from desk.store.codec import plain, restore, to_record
+from desk.store.codec import Revived, plain, restore, to_record
 from desk.store.prepared import Prepared, Statements
 from desk.store.tables import approvals as A
 from desk.store.tables import complainants, counters, pending_of
@@ -93,6 +93,7 @@ class Loaded:
     columns: dict[str, Any] = field(default_factory=dict)  # the other columns as read
     source: str | None = None  # the integration account that filed it, if one did
     updated_at: datetime | None = None
+    revived: Revived = field(default_factory=dict)  # the record's items as read (codec.to_record)
 
 
 COLUMNS = ("number", "family", "type", "tier", "status", "first_responder", "handler", "department", "channel",
@@ -100,6 +101,8 @@ COLUMNS = ("number", "family", "type", "tier", "status", "first_responder", "han
 EVENT_COLUMNS = ("complaint_id", "seq", "name", "trigger", "source", "dest", "actor", "at", "data")
 NEW_COMPLAINT = (*COLUMNS, "idempotency_key", "source", "external_id", "intake_digest", "version", "received_at",
                  "updated_at")
+COMPLAINANT_COLUMNS = tuple(str(column.key) for column in complainants.columns)
+NO_PERSON = dict.fromkeys(COMPLAINANT_COLUMNS)  # what a complainant's row holds when nothing is given
 HANDOFF_COLUMNS = ("complaint_id", "seq", "from_handler", "to_handler", "to_department", "reason", "actor", "at",
                    "bounce")
 
@@ -158,8 +161,9 @@ class Complaints:
                     cls.__name__ for cls in type(clash).__mro__}:
                 raise
             raise KeyTaken("filed meanwhile under the same key by another request") from clash
-        self.db.execute(insert(complainants), [{"complaint_id": cid, "details": None, **person}
-                                               for cid, (_, person, _) in zip(ids, filings, strict=True)])
+        add_person = self.sql.prepared("add_complainant", lambda: insert(complainants), COMPLAINANT_COLUMNS)
+        self.sql.execute_many(add_person, ({**NO_PERSON, "complaint_id": cid, **person}
+                                           for cid, (_, person, _) in zip(ids, filings, strict=True)))
         self._add_events([(cid, i + 1, e) for cid, (c, _, _) in zip(ids, filings, strict=True)
                           for i, e in enumerate(c.events)])
         return ids
@@ -199,11 +203,11 @@ class Complaints:
     def _load(self, row: dict[str, Any] | None, missing: str) -> Loaded:
         if row is None:
             raise NotFound(missing)
-        complaint = restore(row)
+        complaint, revived = restore(row)
         return Loaded(complaint, row["id"], row["version"], len(complaint.events), len(complaint.handoffs),
                       {a.id: _approval_state(a) for a in complaint.approvals}, row["record"] or {},
                       {name: row[name] for name in COLUMNS if name != "record"}, row.get("source"),
-                      row.get("updated_at"))
+                      row.get("updated_at"), revived)
 
     def events(self, complaint_id: int) -> list[dict[str, Any]]:
         """The audit trail as stored in the append-only log."""
@@ -220,7 +224,7 @@ class Complaints:
         # column an UPDATE names, changed or not, and a sweep changes none of them.
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for loaded in batch:
-            values = _columns(loaded.complaint, loaded.record)
+            values = _columns(loaded.complaint, loaded.record, loaded.revived)
             changed = tuple(name for name, before in loaded.columns.items() if values[name] != before)
             by_columns[changed].append({**values, "cid": loaded.id, "expected": loaded.version,
                                         "version": loaded.version + 1, "updated_at": now})
@@ -271,12 +275,12 @@ def _approval_state(a: Approval) -> str:
     return f"{a.status.value}:{','.join(a.signed_by)}"
 
 
-def _columns(c: Complaint, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+def _columns(c: Complaint, stored: dict[str, Any] | None = None, revived: Revived | None = None) -> dict[str, Any]:
     return {
         "number": c.number, "family": c.family.value, "type": c.type, "tier": c.tier, "status": c.status,
         "first_responder": c.first_responder, "handler": c.handler, "department": c.department,
         "channel": c.channel, "policy_version": c.policy_version, "round": c.round,
-        "reopen_count": c.reopen_count, "record": to_record(c, stored),
+        "reopen_count": c.reopen_count, "record": to_record(c, stored, revived),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -37,15 +38,40 @@ class UnitOfWork:
             if not _is_unreachable(error):
                 raise
             raise unavailable(self.engine, error, begun=False) from error
-        statements = Statements(self.connection)
-        self.complaints = Complaints(self.connection, statements)
-        self.timers = Timers(self.connection, statements)
-        self.outbox = Outbox(self.connection, statements)
-        self.refusals = Refusals(self.connection)
-        self.asks = Asks(self.connection)
-        self.tokens = Tokens(self.connection)
-        self.unmaskings = Unmaskings(self.connection)
         return self
+
+    # The repositories are made when first used: a verb uses three of the seven.
+    @cached_property
+    def statements(self) -> Statements:
+        return Statements(self.connection)
+
+    @cached_property
+    def complaints(self) -> Complaints:
+        return Complaints(self.connection, self.statements)
+
+    @cached_property
+    def timers(self) -> Timers:
+        return Timers(self.connection, self.statements)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.connection, self.statements)
+
+    @cached_property
+    def refusals(self) -> Refusals:
+        return Refusals(self.connection)
+
+    @cached_property
+    def asks(self) -> Asks:
+        return Asks(self.connection)
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        return Tokens(self.connection)
+
+    @cached_property
+    def unmaskings(self) -> Unmaskings:
+        return Unmaskings(self.connection)
 
     def commit(self) -> None:
         self.transaction.commit()  # a lost connection here is translated by __exit__
