@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -20,6 +21,13 @@ from desk.store.repository import Complaints, Outbox, Timers
 
 # What SQLAlchemy raises when the server is down, restarting or cut the connection.
 UNREACHABLE = (OperationalError, InterfaceError)
+
+
+R = TypeVar("R")
+
+
+def _made_on_first_use(make: Callable[[UnitOfWork], R]) -> cached_property[R]:
+    return cached_property(make)
 
 
 class UnitOfWork:
@@ -41,37 +49,14 @@ class UnitOfWork:
         return self
 
     # The repositories are made when first used: a verb uses three of the seven.
-    @cached_property
-    def statements(self) -> Statements:
-        return Statements(self.connection)
-
-    @cached_property
-    def complaints(self) -> Complaints:
-        return Complaints(self.connection, self.statements)
-
-    @cached_property
-    def timers(self) -> Timers:
-        return Timers(self.connection, self.statements)
-
-    @cached_property
-    def outbox(self) -> Outbox:
-        return Outbox(self.connection, self.statements)
-
-    @cached_property
-    def refusals(self) -> Refusals:
-        return Refusals(self.connection)
-
-    @cached_property
-    def asks(self) -> Asks:
-        return Asks(self.connection)
-
-    @cached_property
-    def tokens(self) -> Tokens:
-        return Tokens(self.connection)
-
-    @cached_property
-    def unmaskings(self) -> Unmaskings:
-        return Unmaskings(self.connection)
+    statements = _made_on_first_use(lambda uow: Statements(uow.connection))
+    complaints = _made_on_first_use(lambda uow: Complaints(uow.connection, uow.statements))
+    timers = _made_on_first_use(lambda uow: Timers(uow.connection, uow.statements))
+    outbox = _made_on_first_use(lambda uow: Outbox(uow.connection, uow.statements))
+    refusals = _made_on_first_use(lambda uow: Refusals(uow.connection))
+    asks = _made_on_first_use(lambda uow: Asks(uow.connection))
+    tokens = _made_on_first_use(lambda uow: Tokens(uow.connection))
+    unmaskings = _made_on_first_use(lambda uow: Unmaskings(uow.connection))
 
     def commit(self) -> None:
         self.transaction.commit()  # a lost connection here is translated by __exit__
