@@ -40,10 +40,8 @@ class Prepared:
         self.converted = [(i, processor) for i, (_, processor, _, _) in enumerate(self.params) if processor]
         selected: Sequence[ColumnElement[Any]] = list(getattr(statement, "exported_columns", None) or [])
         self.columns = [str(col.key) for col in selected]
-        results = [(i, str(col.key), col.type.dialect_impl(dialect).result_processor(dialect, None))
-                   for i, col in enumerate(selected)]
-        self.results = [(name, processor) for _, name, processor in results if processor is not None]
-        self.converted_results = [(i, processor) for i, _, processor in results if processor is not None]
+        results = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in selected]
+        self.converted_results = [(i, processor) for i, processor in enumerate(results) if processor is not None]
 
     def arguments(self, values: Mapping[str, Any]) -> Any:
         given = [values[name] if required else values.get(name, fixed) for name, _, required, fixed in self.params]
@@ -60,11 +58,7 @@ class Prepared:
         return values
 
     def row(self, raw: Sequence[Any]) -> dict[str, Any]:
-        values = dict(zip(self.columns, raw, strict=True))
-        for name, processor in self.results:
-            if values[name] is not None:
-                values[name] = processor(values[name])
-        return values
+        return dict(zip(self.columns, self.values(raw), strict=True))
 
 
 class Statements:
