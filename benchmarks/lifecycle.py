@@ -1,16 +1,20 @@
 """Lifecycle: N complaints driven from receipt to closed through the desk's use-cases, each step
 its own committed transaction as the CLI or API does it, against the floor: the very same row
-writes replayed as plain DB-API statements, with no ORM and no state machine.
+writes replayed as plain DB-API statements, with no ORM and no state machine; and against the
+ceiling: the same reads and writes through what the desk's stack itself costs (see Ceiling).
 
     python -m benchmarks.lifecycle --n 20000 --db sqlite --json
 
-How the floor is made: while the desk runs, every statement that writes (not the reads) is
-recorded with its driver-level parameters, one list per committed transaction; the recording's
-own time is taken off the desk's. Right after each of the desk's transactions, a second,
-identically prepared database gets that transaction replayed through the bare driver (sqlite3 /
-psycopg) and committed: desk and floor take turns, so a machine that slows down slows both.
-`ratio = desk / floor` is the share of the database's own speed the desk keeps; what it loses
-is loading, the state machine, policy tracking and SQLAlchemy.
+How the floor is made: while the desk runs, every statement is recorded with its driver-level
+parameters, one list per committed transaction; the recording's own time is taken off the
+desk's. Right after each of the desk's transactions, a second, identically prepared database
+gets that transaction's writes replayed through the bare driver (sqlite3 / psycopg) and
+committed, and a third gets the ceiling's replay: desk, floor and ceiling take turns, so a
+machine that slows down slows all three. `ratio = desk / floor` is the share of the database's
+own speed the desk keeps; what it loses is loading, the state machine, policy tracking and
+SQLAlchemy. `ceiling_ratio` is the share that the stack alone keeps (SQLAlchemy's transaction,
+the reads, one `transitions` trigger): no desk that runs its transactions through SQLAlchemy
+and fires `transitions` can reach a ratio above it.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
+from transitions import Machine
 
 from benchmarks.common import (
     BenchError,
@@ -37,7 +43,7 @@ from benchmarks.common import (
     progress,
 )
 from desk.service import Desk
-from desk.store.engine import SQLITE_PRAGMAS
+from desk.store.engine import SQLITE_PRAGMAS, make_engine
 from desk.store.prepared import Statements
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
@@ -74,14 +80,20 @@ STEPS: tuple[Step, ...] = (
 TRANSITIONS_PER_COMPLAINT = 1 + len(STEPS)  # filing is the first
 
 
-class WriteRecorder:
-    """Keeps the writing statements of each committed transaction, as the driver saw them, until
-    the floor takes them."""
+# One statement as the driver saw it: its SQL, its driver-level parameters, and how it went:
+# "one", "many" (executemany) or "together" (a read pipelined with the reads next to it).
+Recorded = tuple[str, Any, str]
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+class Recorder:
+    """Keeps the statements of each committed transaction, as the driver saw them, until the
+    floor and the ceiling take them."""
 
     def __init__(self) -> None:
         self.transactions = 0
-        self.pending: list[tuple[str, Any, bool]] = []  # statement, driver-level parameters, executemany
-        self.committed: list[list[tuple[str, Any, bool]]] = []
+        self.pending: list[Recorded] = []
+        self.committed: list[list[Recorded]] = []
         # Seconds spent recording: the benchmark's own work, taken off the desk's time.
         self.spent = 0.0
 
@@ -94,19 +106,17 @@ class WriteRecorder:
     def detach(self) -> None:
         Statements.observers.remove(self._statement)
 
-    def take(self) -> list[list[tuple[str, Any, bool]]]:
+    def take(self) -> list[list[Recorded]]:
         taken, self.committed = self.committed, []
         return taken
 
     def _through_sqlalchemy(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
                             executemany: bool) -> None:
-        self._statement(statement, parameters, executemany)
+        self._statement(statement, parameters, "many" if executemany else "one")
 
-    def _statement(self, statement: str, parameters: Any, executemany: bool) -> None:
+    def _statement(self, statement: str, parameters: Any, how: str) -> None:
         began = time.perf_counter()
-        verb = statement.lstrip()[:6].upper()
-        if verb in ("INSERT", "UPDATE", "DELETE"):
-            self.pending.append((statement, parameters, executemany))
+        self.pending.append((statement, parameters, how))
         self.spent += time.perf_counter() - began
 
     def _commit(self, conn: Any) -> None:
@@ -119,23 +129,28 @@ class WriteRecorder:
         self.pending = []
 
 
+def writes(transaction: list[Recorded]) -> list[Recorded]:
+    return [recorded for recorded in transaction if recorded[0].lstrip()[:6].upper() in WRITES]
+
+
 class Floor:
-    """The recorded transactions replayed through the bare driver on a second database, each
-    right after the desk committed it: both sides run under the same conditions of the machine
-    (a disk that slows down for a minute slows both), so the ratio holds still between runs."""
+    """The recorded writes replayed through the bare driver on a second database, each
+    transaction right after the desk committed it: both sides run under the same conditions of
+    the machine (a disk that slows down for a minute slows both), so the ratio holds still
+    between runs."""
 
     def __init__(self, url: str) -> None:
         self.connection, self.begin = _driver_connection(url)
         self.spent, self.transactions = 0.0, 0
 
-    def replay(self, transactions: list[list[tuple[str, Any, bool]]]) -> None:
+    def replay(self, transactions: list[list[Recorded]]) -> None:
         began = time.perf_counter()
         for tx in transactions:
             cursor = self.connection.cursor()
             if self.begin:
                 cursor.execute(self.begin)
-            for statement, parameters, many in tx:
-                if many:
+            for statement, parameters, how in writes(tx):
+                if how == "many":
                     cursor.executemany(statement, parameters)
                 else:
                     cursor.execute(statement, parameters)
@@ -149,9 +164,85 @@ class Floor:
         self.connection.close()
 
 
+class Ceiling:
+    """The least a desk on this stack can do for the same transaction, on a third database: a
+    unit of work's SQLAlchemy connection and transaction on the desk's own engine (its BEGIN,
+    its SQLite gate, its pool), the desk's reads as well as its writes on the driver's cursor
+    (pipelined where the desk pipelined them), the JSON documents read decoded, and one trigger
+    of a bare `transitions` machine. No policy, no planning, no record built or encoded: what is
+    left between this and the desk is the desk's own logic; what lies between this and the
+    floor, no desk that runs its transactions through SQLAlchemy and fires `transitions` can
+    win back."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.stepper = _Stepper()
+        self.spent, self.transactions = 0.0, 0
+
+    def replay(self, transactions: list[list[Recorded]]) -> None:
+        began = time.perf_counter()
+        for tx in transactions:
+            with self.engine.connect() as connection, connection.begin():
+                driver = connection.connection.driver_connection
+                for group in _in_round_trips(tx):
+                    _decode(_run(driver, group))
+                self.stepper.step()
+        self.spent += time.perf_counter() - began
+        self.transactions += len(transactions)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class _Stepper:
+    """A model on a bare machine with one transition: the cheapest trigger `transitions` fires."""
+
+    def __init__(self) -> None:
+        self.machine = Machine(model=self, states=["before", "after"], initial="before", auto_transitions=False)
+        self.machine.add_transition("step", "*", "after")
+
+    def step(self) -> None:
+        self.trigger("step")  # type: ignore[attr-defined]
+
+
+def _in_round_trips(tx: list[Recorded]) -> list[list[Recorded]]:
+    """Statements grouped as the desk sent them: reads it pipelined together go as one group."""
+    groups: list[list[Recorded]] = []
+    for recorded in tx:
+        if recorded[2] == "together" and groups and groups[-1][-1][2] == "together":
+            groups[-1].append(recorded)
+        else:
+            groups.append([recorded])
+    return groups
+
+
+def _run(driver: Any, group: list[Recorded]) -> list[Any]:
+    statement, parameters, how = group[0]
+    if how == "many":
+        driver.cursor().executemany(statement, parameters)
+        return []
+    if how == "together":
+        with driver.pipeline():
+            cursors = [driver.cursor() for _ in group]
+            for cursor, (sql, arguments, _) in zip(cursors, group, strict=True):
+                cursor.execute(sql, arguments)
+        return [row for cursor in cursors for row in cursor.fetchall()]
+    cursor = driver.cursor()
+    cursor.execute(statement, parameters)
+    return cursor.fetchall() if cursor.description is not None else []
+
+
+def _decode(rows: list[Any]) -> None:
+    """SQLite hands JSON columns back as text: the desk decodes them (psycopg already has)."""
+    for row in rows:
+        for value in row:
+            if isinstance(value, str) and value[:1] in ("{", "["):
+                orjson.loads(value)
+
+
 def drive(desk: Desk, n: int, bar: Any, after: Callable[[], None] = lambda: None) -> list[float]:
     """Files n complaints, then moves them all through each step; returns per-transition seconds.
-    `after` runs after each transition, untimed (the floor's replay of it)."""
+    `after` runs after each transition, untimed (the floor's and the ceiling's replays of it)."""
     latencies: list[float] = []
     task = bar.add_task("desk transitions and their floor", total=n * TRANSITIONS_PER_COMPLAINT)
     numbers: list[str] = []
@@ -201,38 +292,55 @@ def fingerprint(engine: Engine) -> dict[str, Any]:
 
 
 def run(n: int, db: str) -> dict[str, Any]:
-    with progress() as bar, fresh_database(db) as url, fresh_database(db) as replica_url:
+    with (progress() as bar, fresh_database(db) as url, fresh_database(db) as floor_url,
+          fresh_database(db) as ceiling_url):
         desk = open_desk(url, START)
-        replica = open_desk(replica_url, START)  # the same schema, policies and directory rows
-        floor, recorder = Floor(replica_url), WriteRecorder()
+        # The same schema, policies and directory rows on the floor's and the ceiling's databases.
+        replicas = [open_desk(floor_url, START), open_desk(ceiling_url, START)]
+        floor, ceiling, recorder = Floor(floor_url), Ceiling(ceiling_url), Recorder()
+
+        def replay() -> None:
+            taken = recorder.take()
+            floor.replay(taken)
+            ceiling.replay(taken)
+
         recorder.attach(desk)
         try:
-            latencies = drive(desk, n, bar, after=lambda: floor.replay(recorder.take()))
+            latencies = drive(desk, n, bar, after=replay)
         finally:
             recorder.detach()
             floor.close()
+            ceiling.close()
         desk_s, floor_s = sum(latencies) - recorder.spent, floor.spent
         rss = peak_rss_mb()
-        wrote, replayed = fingerprint(desk.engine), fingerprint(replica.engine)
-        desk.engine.dispose()
-        replica.engine.dispose()
-    if replayed != wrote:  # the floor must be the same writes, or the ratio means nothing
-        raise BenchError(f"the floor's replay left {replayed}, the desk wrote {wrote}")
+        wrote = fingerprint(desk.engine)
+        replayed = {side: fingerprint(replica.engine) for side, replica in zip(("floor", "ceiling"), replicas,
+                                                                                strict=True)}
+        for engine in (desk.engine, *(replica.engine for replica in replicas)):
+            engine.dispose()
+    for side, left in replayed.items():
+        if left != wrote:  # the replays must be the same writes, or the ratios mean nothing
+            raise BenchError(f"the {side}'s replay left {left}, the desk wrote {wrote}")
     count = len(latencies)
     latencies.sort()
     desk_rate, floor_rate = count / desk_s, floor.transactions / floor_s
+    ceiling_rate = ceiling.transactions / ceiling.spent
     return {
         "complaints": n,
         "transitions": count,
         "transitions_per_s": round(desk_rate, 1),
         "floor_per_s": round(floor_rate, 1),
         "ratio": round(desk_rate / floor_rate, 3),
+        "ceiling_per_s": round(ceiling_rate, 1),
+        "ceiling_ratio": round(ceiling_rate / floor_rate, 3),  # the most a desk on this stack can keep
+        "of_ceiling": round(desk_rate / ceiling_rate, 3),
         "p50_ms": round(percentile(latencies, 0.5) * 1000, 3),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 3),
         "peak_rss_mb": rss,
         "desk_s": round(desk_s, 2),
         "recording_s": round(recorder.spent, 2),  # taken off desk_s: the benchmark's own bookkeeping
         "floor_s": round(floor_s, 2),
+        "ceiling_s": round(ceiling.spent, 2),
     }
 
 

@@ -65,9 +65,10 @@ class Statements:
     """Prepared statements per dialect, built on first use, shared by every unit of work."""
 
     _cache: ClassVar[dict[tuple[str, str, tuple[str, ...]], Prepared]] = {}
-    # Who else wants to see each statement as the driver gets it (benchmarks record the writes
-    # to replay them as the floor); SQLAlchemy's own statements are seen through its events.
-    observers: ClassVar[list[Callable[[str, Any, bool], None]]] = []
+    # Who else wants to see each statement as the driver gets it, and how it went: "one", "many"
+    # (executemany) or "together" (a read in a pipeline with the reads next to it). Benchmarks
+    # record them to replay; SQLAlchemy's own statements are seen through its events.
+    observers: ClassVar[list[Callable[[str, Any, str], None]]] = []
 
     def __init__(self, connection: Connection) -> None:
         self.dialect = connection.dialect
@@ -84,7 +85,7 @@ class Statements:
     def execute(self, statement: Prepared, values: Mapping[str, Any]) -> Any:
         arguments = statement.arguments(values)
         for observe in self.observers:
-            observe(statement.sql, arguments, False)
+            observe(statement.sql, arguments, "one")
         self.cursor.execute(statement.sql, arguments)
         return self.cursor
 
@@ -92,7 +93,7 @@ class Statements:
         arguments = [statement.arguments(values) for values in rows]
         if arguments:
             for observe in self.observers:
-                observe(statement.sql, arguments, True)
+                observe(statement.sql, arguments, "many")
             self.cursor.executemany(statement.sql, arguments)
 
     def fetch_one(self, statement: Prepared, values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -114,8 +115,10 @@ class Statements:
         cursors = []
         with driver.pipeline():
             for statement, values in queries:
-                cursor = driver.cursor()
-                cursor.execute(statement.sql, statement.arguments(values))
+                cursor, arguments = driver.cursor(), statement.arguments(values)
+                for observe in self.observers:
+                    observe(statement.sql, arguments, "together")
+                cursor.execute(statement.sql, arguments)
                 cursors.append(cursor)
         return [[statement.values(raw) for raw in cursor.fetchall()]
                 for (statement, _), cursor in zip(queries, cursors, strict=True)]

@@ -18,7 +18,8 @@ import pytest
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = {"transitions_per_s", "floor_per_s", "ratio", "p50_ms", "p99_ms", "peak_rss_mb"}
+FIGURES = {"transitions_per_s", "floor_per_s", "ratio", "ceiling_per_s", "ceiling_ratio", "of_ceiling", "p50_ms",
+           "p99_ms", "peak_rss_mb"}
 SWEEP_FIGURES = {"open", "due", "fire_s", "fired_per_s", "empty_sweep_ms", "peak_rss_mb"}
 API_FIGURES = {"requests", "complete", "duration_s", "requests_per_s", "by_kind", "conflicts", "errors"}
 
@@ -42,6 +43,7 @@ def test_lifecycle_measures_the_desk_against_a_floor_of_the_same_writes(tmp_path
     assert figures.keys() >= FIGURES
     assert figures["transitions"] == 15 * 10  # filed, then nine steps to closed (a pause and a resume among them)
     assert figures["ratio"] > 0 and figures["p99_ms"] >= figures["p50_ms"] > 0
+    assert figures["ceiling_ratio"] > 0 and figures["of_ceiling"] > 0
     assert {"cores", "python", "sqlite", "postgresql"} <= result["machine"].keys()
 
 
